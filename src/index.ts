@@ -1,5 +1,20 @@
-export default {
-  async fetch(): Promise<Response> {
-    return new Response("ok");
-  },
-} satisfies ExportedHandler;
+/** Worker entry: wiring only. */
+import { createApp } from "./app";
+import type { WorkerEnv } from "./env";
+import { createConsoleLogger } from "./log";
+import type { RuntimeDeps } from "./request-services";
+import { systemClock } from "./timing";
+
+export function createWorker(runtime: RuntimeDeps) {
+  const app = createApp(runtime);
+  return {
+    fetch: (request: Request, env: WorkerEnv, ctx: ExecutionContext) => app.fetch(request, env, ctx),
+  } satisfies ExportedHandler<WorkerEnv>;
+}
+
+// `satisfies` (not an annotation) keeps `fetch` non-optional for callers such as tests.
+export default createWorker({
+  fetch: (input, init) => fetch(input, init),
+  clock: systemClock,
+  logger: createConsoleLogger(),
+}) satisfies ExportedHandler<WorkerEnv>;

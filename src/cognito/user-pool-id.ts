@@ -1,0 +1,15 @@
+/** User pool ids are `<region>_<suffix>` (AWS pattern `[\w-]+_[0-9a-zA-Z]+`, 1–55 chars). */
+export const USER_POOL_ID_PATTERN = /^[\w-]+_[0-9a-zA-Z]+$/;
+
+export function isUserPoolId(value: string): boolean {
+  return value.length <= 55 && USER_POOL_ID_PATTERN.test(value);
+}
+
+/**
+ * The region is the pool id's prefix (`eu-west-1_AbC123` -> `eu-west-1`). Emulator pools
+ * (`local_XXXX`) yield `local`, which is also what the emulator expects in the signature scope.
+ */
+export function regionOfUserPool(userPoolId: string): string {
+  const cut = userPoolId.lastIndexOf("_");
+  return cut > 0 ? userPoolId.slice(0, cut) : userPoolId;
+}

@@ -1,0 +1,174 @@
+/**
+ * Settings, parsed once per `env` object into a readonly typed `Config`. The only module that
+ * reads `env.*` strings. A failure names the variables, never their values.
+ */
+import { z } from "zod";
+import { DEFAULT_COGNITO_RETRY_BUDGET_MS, DEFAULT_SIDECAR_TIMEOUT_MS } from "./constants";
+import type { WorkerEnv } from "./env";
+import { fail, ok, type Result } from "./result";
+import { USER_POOL_ID_PATTERN } from "./cognito/user-pool-id";
+
+/** parsedUserData field -> Cognito attribute used when ATTRIBUTE_MAP is unset. */
+export const DEFAULT_ATTRIBUTE_MAP: Readonly<Record<string, string>> = {
+  firstName: "given_name",
+  lastName: "family_name",
+  displayName: "name",
+};
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const positiveIntString = (fallback: number, max: number) =>
+  optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+$/)
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(max))
+      .optional()
+      .transform((v) => v ?? fallback),
+  );
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), "must be http(s)")
+  .transform((u) => u.replace(/\/+$/, ""));
+
+const cognitoAttributeName = z.string().regex(/^(custom:)?[A-Za-z0-9_:-]{1,32}$/);
+
+const attributeMapJson = optionalString.transform((raw, ctx) => {
+  if (raw === undefined) return DEFAULT_ATTRIBUTE_MAP;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    ctx.addIssue({ code: "custom", message: "not JSON" });
+    return z.NEVER;
+  }
+  const map = z.record(z.string().min(1), cognitoAttributeName).safeParse(parsed);
+  if (!map.success) {
+    ctx.addIssue({ code: "custom", message: "must map field names to Cognito attribute names" });
+    return z.NEVER;
+  }
+  return map.data;
+});
+
+const envSchema = z.object({
+  SCIM_BASE_PATH: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\/[A-Za-z0-9/_.-]*$/)
+      .optional()
+      .transform((p) => (p ?? "/api/scim").replace(/\/+$/, "")),
+  ),
+  BYO_URL: httpUrl,
+  BYO_INTEGRATION_KEY: z.string().min(1),
+  BYO_ACCESS_CLIENT_ID: optionalString,
+  BYO_ACCESS_CLIENT_SECRET: optionalString,
+  BYO_TIMEOUT_MS: positiveIntString(DEFAULT_SIDECAR_TIMEOUT_MS, 120_000),
+  AWS_ACCESS_KEY_ID: z.string().min(1),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1),
+  AWS_SESSION_TOKEN: optionalString,
+  AWS_REGION: z.string().regex(/^[a-z0-9-]+$/),
+  COGNITO_ENDPOINT: optionalString.pipe(httpUrl.optional()),
+  COGNITO_RETRY_BUDGET_MS: positiveIntString(DEFAULT_COGNITO_RETRY_BUDGET_MS, 60_000),
+  COGNITO_INVITE_MESSAGE: optionalString.pipe(z.enum(["suppress", "email"]).optional().transform((v) => v ?? "suppress")),
+  DEFAULT_USER_POOL_ID: optionalString.pipe(z.string().regex(USER_POOL_ID_PATTERN).optional()),
+  EXISTING_USER_POLICY: optionalString.pipe(z.enum(["reject", "link"]).optional().transform((v) => v ?? "reject")),
+  TENANT_ATTRIBUTE: optionalString.pipe(
+    z
+      .string()
+      .regex(/^custom:[A-Za-z0-9_-]{1,20}$/)
+      .optional()
+      .transform((v) => v ?? "custom:scim_customer"),
+  ),
+  ATTRIBUTE_MAP: attributeMapJson,
+});
+
+export interface Config {
+  readonly scimBasePath: string;
+  readonly sidecar: {
+    readonly url: string;
+    readonly integrationKey: string;
+    readonly accessServiceToken: { readonly clientId: string; readonly clientSecret: string } | null;
+    readonly timeoutMs: number;
+  };
+  readonly aws: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken: string | undefined;
+    readonly region: string;
+  };
+  readonly cognito: {
+    /** Overrides `https://cognito-idp.<region>.amazonaws.com/` (emulators). */
+    readonly endpoint: string | undefined;
+    readonly retryBudgetMs: number;
+    readonly inviteMessage: "suppress" | "email";
+    readonly attributeMap: Readonly<Record<string, string>>;
+    readonly tenantAttribute: string;
+  };
+  readonly defaultUserPoolId: string | undefined;
+  readonly existingUserPolicy: "reject" | "link";
+}
+
+export interface ConfigError {
+  /** Names of the settings that are missing or invalid — never their values. */
+  readonly variables: readonly string[];
+}
+
+const configCache = new WeakMap<object, Result<Config, ConfigError>>();
+
+export function loadConfig(env: WorkerEnv): Result<Config, ConfigError> {
+  const cached = configCache.get(env);
+  if (cached) return cached;
+  const result = parseConfig(env);
+  configCache.set(env, result);
+  return result;
+}
+
+function parseConfig(env: WorkerEnv): Result<Config, ConfigError> {
+  const parsed = envSchema.safeParse(env);
+  const variables = new Set<string>();
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = issue.path[0];
+      if (typeof name === "string") variables.add(name);
+    }
+    return fail({ variables: [...variables].sort() });
+  }
+  const e = parsed.data;
+  // The two halves of an Access service token only make sense together.
+  if ((e.BYO_ACCESS_CLIENT_ID === undefined) !== (e.BYO_ACCESS_CLIENT_SECRET === undefined)) {
+    return fail({ variables: ["BYO_ACCESS_CLIENT_ID", "BYO_ACCESS_CLIENT_SECRET"] });
+  }
+  return ok({
+    scimBasePath: e.SCIM_BASE_PATH,
+    sidecar: {
+      url: e.BYO_URL,
+      integrationKey: e.BYO_INTEGRATION_KEY,
+      accessServiceToken:
+        e.BYO_ACCESS_CLIENT_ID !== undefined && e.BYO_ACCESS_CLIENT_SECRET !== undefined
+          ? { clientId: e.BYO_ACCESS_CLIENT_ID, clientSecret: e.BYO_ACCESS_CLIENT_SECRET }
+          : null,
+      timeoutMs: e.BYO_TIMEOUT_MS,
+    },
+    aws: {
+      accessKeyId: e.AWS_ACCESS_KEY_ID,
+      secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+      sessionToken: e.AWS_SESSION_TOKEN,
+      region: e.AWS_REGION,
+    },
+    cognito: {
+      endpoint: e.COGNITO_ENDPOINT,
+      retryBudgetMs: e.COGNITO_RETRY_BUDGET_MS,
+      inviteMessage: e.COGNITO_INVITE_MESSAGE,
+      attributeMap: e.ATTRIBUTE_MAP,
+      tenantAttribute: e.TENANT_ATTRIBUTE,
+    },
+    defaultUserPoolId: e.DEFAULT_USER_POOL_ID,
+    existingUserPolicy: e.EXISTING_USER_POLICY,
+  });
+}

@@ -1,0 +1,188 @@
+/**
+ * Performs what the sidecar asked for on the customer's user pool, then confirms it to the
+ * sidecar. Nothing is committed or linked unless Cognito reached the desired state, and every step
+ * is safe to repeat: a retried IdP request converges on the same Cognito state.
+ */
+import type { Config } from "../config";
+import { cognitoFailureToWorkerFailure, type CognitoFailure } from "../cognito/cognito-client";
+import type { CognitoUser, UserDirectory } from "../cognito/user-directory";
+import type { Logger } from "../log";
+import type { CustomerPool, PoolDirectory } from "../pools/pool-directory";
+import { fail, ok, type Result } from "../result";
+import type { WorkerFailure } from "../scim/scim-error";
+import type { SidecarClient } from "../sidecar/sidecar-client";
+import type { ActionRequiredAnswer, CompletedAnswer, ExistingUserAction, LinkUserAction } from "../sidecar/sidecar-schemas";
+import { attributesToChange, chooseUsername, desiredAttributes } from "./cognito-user-shape";
+
+export interface ProvisioningDeps {
+  readonly config: Config;
+  readonly sidecar: SidecarClient;
+  readonly users: UserDirectory;
+  readonly pools: PoolDirectory;
+  readonly logger: Logger;
+}
+
+/** Facts gathered while acting, for the request's log line. */
+export interface ActionTrace {
+  customerId?: string;
+  userPoolId?: string;
+}
+
+type Outcome<T> = Result<T, WorkerFailure>;
+
+const fromCognito = <T>(result: Result<T, CognitoFailure>): Outcome<T> =>
+  result.ok ? result : fail(cognitoFailureToWorkerFailure(result.error));
+
+export async function carryOutAction(action: ActionRequiredAnswer, deps: ProvisioningDeps, trace: ActionTrace): Promise<Outcome<CompletedAnswer>> {
+  const customerId = await deps.pools.customerOfConnection(action.connectionId);
+  if (!customerId.ok) return customerId;
+  trace.customerId = customerId.value;
+  const pool = await deps.pools.poolOfCustomer(customerId.value);
+  if (!pool.ok) return pool;
+  trace.userPoolId = pool.value.userPoolId;
+
+  if (action.action === "LinkUser") return provisionAndLink(action, pool.value, deps);
+  return changeAndCommit(action, pool.value, deps);
+}
+
+async function provisionAndLink(action: LinkUserAction, pool: CustomerPool, deps: ProvisioningDeps): Promise<Outcome<CompletedAnswer>> {
+  const { config, users } = deps;
+  const design = await deps.pools.signInDesign(pool.userPoolId);
+  if (!design.ok) return design;
+  const username = await chooseUsername(design.value, pool.customerId, action.userName, action.primaryEmail);
+  if (!username.ok) return fail({ kind: "cognito_invalid_value", operation: "AdminCreateUser", errorType: "NoEmailForEmailUsernamePool" });
+
+  const attributes = desiredAttributes(config.cognito, action.primaryEmail, action.parsedUserData);
+  const tenantAttribute = { Name: config.cognito.tenantAttribute, Value: pool.customerId };
+  const created = await users.createUser(
+    pool.userPoolId,
+    username.username,
+    pool.shared ? [...attributes, tenantAttribute] : attributes,
+    config.cognito.inviteMessage === "email",
+  );
+
+  let user: CognitoUser;
+  if (created.ok) {
+    user = created.value;
+  } else if (created.error.kind === "rejected" && created.error.errorType === "UsernameExistsException") {
+    // Either our own earlier attempt (a retry after a failed link) or someone else's user.
+    const adopted = await adoptExistingUser(pool, username.username, attributes, deps);
+    if (!adopted.ok) return adopted;
+    user = adopted.value;
+  } else if (created.error.kind === "rejected" && created.error.errorType === "AliasExistsException") {
+    // The verified email already belongs to a different user.
+    return fail({ kind: "user_exists", policy: "alias" });
+  } else {
+    return fromCognito(created);
+  }
+
+  // A user the IdP provisions as inactive must not be able to sign in before we link it.
+  if (!action.active && user.enabled) {
+    const disabled = fromCognito(await users.disableUser(pool.userPoolId, user.sub));
+    if (!disabled.ok) return disabled;
+  } else if (action.active && !user.enabled) {
+    const enabled = fromCognito(await users.enableUser(pool.userPoolId, user.sub));
+    if (!enabled.ok) return enabled;
+  }
+
+  // The app-side id is the immutable `sub`: usernames can be emails that change or derived values.
+  const linked = await deps.sidecar.linkScimUser({ connectionId: action.connectionId, commitId: action.commitId, userId: user.sub });
+  return linked.ok ? linked : fail(linked.error);
+}
+
+async function adoptExistingUser(
+  pool: CustomerPool,
+  username: string,
+  desired: ReturnType<typeof desiredAttributes>,
+  deps: ProvisioningDeps,
+): Promise<Outcome<CognitoUser>> {
+  const { config, users } = deps;
+  const found = fromCognito(await users.getUser(pool.userPoolId, username));
+  if (!found.ok) return found;
+  if (found.value === null) {
+    // Deleted between our create and get: let the IdP retry rather than guess.
+    return fail({ kind: "cognito_unavailable", operation: "AdminGetUser", errorType: "UserVanished" });
+  }
+  const existing = found.value;
+  const toChange = attributesToChange(desired, existing.attributes);
+  if (pool.shared) {
+    const owner = existing.attributes[config.cognito.tenantAttribute];
+    if (owner === undefined && config.existingUserPolicy === "link") {
+      toChange.push({ Name: config.cognito.tenantAttribute, Value: pool.customerId });
+    } else if (owner !== pool.customerId) {
+      // Another customer's user, or an unclaimed one under the `reject` policy: never link it.
+      if (owner !== undefined) {
+        deps.logger.log("warn", "tenancy_violation", { customerId: pool.customerId, userPoolId: pool.userPoolId, attempted: "link", ownerCustomerId: owner });
+      }
+      return fail({ kind: "user_exists", policy: config.existingUserPolicy });
+    }
+  }
+  if (toChange.length > 0) {
+    const updated = fromCognito(await users.updateAttributes(pool.userPoolId, existing.sub, toChange));
+    if (!updated.ok) return updated;
+  }
+  return ok(existing);
+}
+
+async function changeAndCommit(action: ExistingUserAction, pool: CustomerPool, deps: ProvisioningDeps): Promise<Outcome<CompletedAnswer>> {
+  const { users } = deps;
+  const userPoolId = pool.userPoolId;
+
+  if (pool.shared) {
+    const owned = await checkOwnership(action, pool, deps);
+    if (!owned.ok) return owned;
+    if (owned.value === "missing") {
+      if (action.action === "EnableUser") return fail({ kind: "user_missing_in_pool", userId: action.userId });
+      return commit(action, deps);
+    }
+  }
+
+  switch (action.action) {
+    case "DisableUser": {
+      const disabled = fromCognito(await users.disableUser(userPoolId, action.userId));
+      if (!disabled.ok) return disabled;
+      if (disabled.value === "done") {
+        // Disabling stops new sign-ins; signing out revokes the refresh tokens already issued.
+        const signedOut = fromCognito(await users.signOutEverywhere(userPoolId, action.userId));
+        if (!signedOut.ok) return signedOut;
+      }
+      return commit(action, deps);
+    }
+    case "EnableUser": {
+      const enabled = fromCognito(await users.enableUser(userPoolId, action.userId));
+      if (!enabled.ok) return enabled;
+      if (enabled.value === "missing") return fail({ kind: "user_missing_in_pool", userId: action.userId });
+      return commit(action, deps);
+    }
+    case "DeleteUser": {
+      // An already deleted user is the desired state.
+      const deleted = fromCognito(await users.deleteUser(userPoolId, action.userId));
+      if (!deleted.ok) return deleted;
+      return commit(action, deps);
+    }
+  }
+}
+
+/** In a shared pool a user belongs to the customer named in its tenant attribute, and only then. */
+async function checkOwnership(action: ExistingUserAction, pool: CustomerPool, deps: ProvisioningDeps): Promise<Outcome<"owned" | "missing">> {
+  const found = fromCognito(await deps.users.getUser(pool.userPoolId, action.userId));
+  if (!found.ok) return found;
+  if (found.value === null) return ok("missing");
+  const owner = found.value.attributes[deps.config.cognito.tenantAttribute] ?? null;
+  if (owner !== pool.customerId) {
+    deps.logger.log("warn", "tenancy_violation", {
+      customerId: pool.customerId,
+      userPoolId: pool.userPoolId,
+      attempted: action.action,
+      userId: action.userId,
+      ownerCustomerId: owner,
+    });
+    return fail({ kind: "tenancy_violation", userId: action.userId, ownerCustomerId: owner });
+  }
+  return ok("owned");
+}
+
+async function commit(action: ExistingUserAction, deps: ProvisioningDeps): Promise<Outcome<CompletedAnswer>> {
+  const committed = await deps.sidecar.commitScimUserChange({ connectionId: action.connectionId, commitId: action.commitId });
+  return committed.ok ? committed : fail(committed.error);
+}

@@ -1,0 +1,125 @@
+/**
+ * The BYO sidecar, behind a small interface. Commands go through `@propelauth/byo-node`'s
+ * ScimClient driven by our transport; every answer is validated, and every failure comes back
+ * as a `SidecarFailure` value.
+ */
+import { ScimClient, type Result as ByoResult, type ScimRequestCommand } from "@propelauth/byo-node";
+import type { z } from "zod";
+import type { Config } from "../config";
+import { fail, ok, type Result } from "../result";
+import type { WorkerFailure } from "../scim/scim-error";
+import type { Clock, FetchLike, UpstreamTimer } from "../timing";
+import { createRunCommandTransport, TransportFailure, type RunCommand } from "./run-command-transport";
+import {
+  clientFacingErrorSchema,
+  commandErrorSchema,
+  completedSchema,
+  fetchScimConnectionSchema,
+  pingSchema,
+  scimRequestResponseSchema,
+  type CompletedAnswer,
+  type ScimRequestAnswer,
+} from "./sidecar-schemas";
+
+export type SidecarFailure = Extract<
+  WorkerFailure,
+  { kind: "sidecar_unreachable" | "sidecar_timeout" | "sidecar_bad_response" | "sidecar_rejected" }
+>;
+
+/** A client-facing error: the status and RFC 7644 body the sidecar wants the IdP to get. */
+export interface ClientFacingAnswer {
+  readonly status: "ClientFacingError";
+  readonly statusToReturn: number;
+  readonly bodyToReturn: unknown;
+  readonly underlyingErrorType: string | undefined;
+}
+
+export interface SidecarClient {
+  scimRequest(command: ScimRequestCommand): Promise<Result<ScimRequestAnswer | ClientFacingAnswer, SidecarFailure>>;
+  linkScimUser(command: { connectionId: string; commitId: string; userId: string }): Promise<Result<CompletedAnswer, SidecarFailure>>;
+  commitScimUserChange(command: { connectionId: string; commitId: string }): Promise<Result<CompletedAnswer, SidecarFailure>>;
+  fetchScimConnection(connectionId: string): Promise<Result<{ connectionId: string; customerId: string }, SidecarFailure>>;
+  ping(): Promise<Result<{ timestamp: number }, SidecarFailure>>;
+}
+
+export interface SidecarDeps {
+  readonly fetch: FetchLike;
+  readonly clock: Clock;
+  readonly timer: UpstreamTimer;
+}
+
+export function createSidecarClient(config: Config["sidecar"], deps: SidecarDeps): SidecarClient {
+  const runCommand = createRunCommandTransport({ ...config, ...deps });
+  const scim = new ScimClient(runCommand);
+
+  return {
+    async scimRequest(command) {
+      const answer = await scim.scimRequest(command);
+      if (answer.ok) return validated("ScimRequest", answer.data, scimRequestResponseSchema);
+      const transport = transportFailure(answer.error);
+      if (transport) return fail(transport);
+      const facing = clientFacingErrorSchema.safeParse(answer.error);
+      if (facing.success) {
+        return ok({
+          status: "ClientFacingError",
+          statusToReturn: facing.data.statusToReturn,
+          bodyToReturn: facing.data.bodyToReturn,
+          underlyingErrorType: facing.data.underlyingError?.type,
+        });
+      }
+      // Integration-key, licence or unexpected errors: the sidecar's problem, not the IdP's.
+      return fail(rejected("ScimRequest", answer.error));
+    },
+    async linkScimUser(command) {
+      return completed("LinkScimUser", await scim.linkScimUser(command));
+    },
+    async commitScimUserChange(command) {
+      return completed("CommitScimUserChange", await scim.commitScimUserChange(command));
+    },
+    async fetchScimConnection(connectionId) {
+      const answer = await scim.management.fetchScimConnection({ scimConnectionId: connectionId });
+      return answer.ok ? validated("FetchScimConnection", answer.data, fetchScimConnectionSchema) : fail(commandFailure("FetchScimConnection", answer.error));
+    },
+    async ping() {
+      const answer = await pingCommand(runCommand);
+      return answer.ok ? validated("Ping", answer.data, pingSchema) : fail(commandFailure("Ping", answer.error));
+    },
+  };
+}
+
+function pingCommand(runCommand: RunCommand): Promise<ByoResult<unknown, unknown>> {
+  return runCommand({ command: "Ping", data: {} });
+}
+
+function completed(command: string, answer: ByoResult<unknown, unknown>): Result<CompletedAnswer, SidecarFailure> {
+  return answer.ok ? validated(command, answer.data, completedSchema) : fail(commandFailure(command, answer.error));
+}
+
+function validated<S extends z.ZodType>(command: string, data: unknown, schema: S): Result<z.infer<S>, SidecarFailure> {
+  const parsed = schema.safeParse(data);
+  return parsed.success
+    ? ok(parsed.data)
+    : fail({ kind: "sidecar_bad_response", status: 200, reason: `${command} answer does not match the contract` });
+}
+
+function commandFailure(command: string, error: unknown): SidecarFailure {
+  return transportFailure(error) ?? rejected(command, error);
+}
+
+function rejected(command: string, error: unknown): SidecarFailure {
+  const parsed = commandErrorSchema.safeParse(error);
+  return { kind: "sidecar_rejected", command, errorType: parsed.success ? parsed.data.type : "unrecognised error body" };
+}
+
+function transportFailure(error: unknown): SidecarFailure | undefined {
+  if (!(error instanceof TransportFailure)) return undefined;
+  const reason = error.reason;
+  switch (reason.kind) {
+    case "timeout":
+      return { kind: "sidecar_timeout", timeoutMs: reason.timeoutMs };
+    case "unreachable":
+      return { kind: "sidecar_unreachable", reason: reason.reason };
+    case "bad_response":
+      return { kind: "sidecar_bad_response", status: reason.status, reason: reason.reason };
+  }
+}
