@@ -53,7 +53,8 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     accessClientSecret: options.accessServiceToken?.clientSecret,
     customerByConnection,
   });
-  const cognito = createFakeCognito(AWS_KEYS);
+  const sessionToken = options.vars?.AWS_SESSION_TOKEN;
+  const cognito = createFakeCognito(sessionToken ? { ...AWS_KEYS, sessionToken } : AWS_KEYS);
   const rawLogs: string[] = [];
   const logs: Record<string, unknown>[] = [];
   const sleeps: number[] = [];
@@ -130,6 +131,12 @@ export function createHarness(options: HarnessOptions = {}): Harness {
       });
     },
   };
+}
+
+/** A pool id of the emulator's form, unique per test (pool designs are cached in KV per file). */
+export function uniquePoolId(): string {
+  harnessCounter += 1;
+  return `local_P${harnessCounter}${crypto.randomUUID().replace(/-/g, "").slice(0, 8)}`;
 }
 
 export async function mapCustomer(customerId: string, record: { userPoolId: string; shared?: boolean; identityProvider?: string }): Promise<void> {
