@@ -3,3 +3,9 @@ declare namespace Cloudflare {
     POOLS: KVNamespace;
   }
 }
+
+declare namespace Cloudflare {
+  interface GlobalProps {
+    mainModule: typeof import("../src/index");
+  }
+}
