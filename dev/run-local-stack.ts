@@ -5,7 +5,7 @@
  * (or curl) needs. Every run starts from a clean `.local-stack/`; Ctrl-C stops everything.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { startLocalStack, type LocalStack } from "./local-stack/bootstrap.ts";
 import { LOCAL_STACK_FILE, type LocalStackDescription } from "./local-stack/description.ts";
@@ -64,6 +64,8 @@ async function main(): Promise<void> {
     stopping = true;
     stopGroup(wrangler);
     await stack?.close();
+    // The description names keys of a stack that no longer runs.
+    await rm(join(root, LOCAL_STACK_FILE), { force: true });
     process.exit(code);
   };
   process.on("SIGINT", () => void stop(0));
