@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { createAdminApp } from "./admin/admin-routes";
 import { loadConfig, type Config } from "./config";
 import { MAX_SCIM_BODY_BYTES } from "./constants";
 import type { WorkerEnv } from "./env";
@@ -37,6 +38,9 @@ export function createApp(runtime: RuntimeDeps): Hono<AppEnv> {
     c.set("config", config.value);
     return next();
   });
+
+  // Connection management API and setup page (off, i.e. 404, unless admin auth is configured).
+  app.route("/admin", createAdminApp(runtime));
 
   app.all("*", async (c, next) => {
     const base = c.var.config.scimBasePath;

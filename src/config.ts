@@ -2,11 +2,12 @@
  * Settings, parsed once per `env` object into a readonly typed `Config`. The only module that
  * reads `env.*` strings. A failure names the variables, never their values.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { DEFAULT_COGNITO_RETRY_BUDGET_MS, DEFAULT_SIDECAR_TIMEOUT_MS } from "./constants";
 import type { WorkerEnv } from "./env";
 import { fail, ok, type Result } from "./result";
 import { USER_POOL_ID_PATTERN } from "./cognito/user-pool-id";
+import { DEFAULT_SYNC_SUBREQUEST_BUDGET } from "./sync/sync-limits";
 
 /** parsedUserData field -> Cognito attribute used when ATTRIBUTE_MAP is unset. */
 export const DEFAULT_ATTRIBUTE_MAP: Readonly<Record<string, string>> = {
@@ -37,6 +38,23 @@ const httpUrl = z
   .refine((u) => /^https?:\/\//.test(u), "must be http(s)")
   .transform((u) => u.replace(/\/+$/, ""));
 
+/** Minimum length of ADMIN_TOKEN: shorter tokens are guessable (e.g. `openssl rand -base64 32`). */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+/**
+ * A Cloudflare Access team domain: an origin such as `https://acme.cloudflareaccess.com`
+ * (its `/cdn-cgi/access/certs` is the JWKS). http only for loopback hosts (local stacks).
+ */
+const accessTeamDomain = z
+  .string()
+  .url()
+  .transform((u) => u.replace(/\/+$/, ""))
+  .refine((u) => {
+    const url = new URL(u);
+    const loopback = url.hostname === "localhost" || url.hostname === "127.0.0.1";
+    return url.origin === u && (url.protocol === "https:" || (loopback && url.protocol === "http:"));
+  }, "must be an https origin without a path");
+
 const cognitoAttributeName = z.string().regex(/^(custom:)?[A-Za-z0-9_:-]{1,32}$/);
 
 const attributeMapJson = optionalString.transform((raw, ctx) => {
@@ -55,6 +73,8 @@ const attributeMapJson = optionalString.transform((raw, ctx) => {
   }
   return map.data;
 });
+
+const onOff = optionalString.pipe(z.enum(["on", "off"]).optional().transform((v) => v === "on"));
 
 const envSchema = z.object({
   SCIM_BASE_PATH: optionalString.pipe(
@@ -86,6 +106,36 @@ const envSchema = z.object({
       .transform((v) => v ?? "custom:scim_customer"),
   ),
   ATTRIBUTE_MAP: attributeMapJson,
+  // Sync (docs/sync.md) and pool discovery (docs/sync.md#pool-discovery).
+  GROUP_SYNC: onOff,
+  GROUP_PREFIX: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,40}$/u)
+      .optional()
+      .transform((v) => v ?? "scim-"),
+  ),
+  GROUP_DELETE: onOff,
+  SYNC_SUBREQUEST_BUDGET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+$/)
+      .transform(Number)
+      .pipe(z.number().int().min(20).max(10_000))
+      .optional()
+      .transform((v) => v ?? DEFAULT_SYNC_SUBREQUEST_BUDGET),
+  ),
+  POOL_TAG_KEY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u)
+      .refine((k) => !k.toLowerCase().startsWith("aws:"), "aws: keys are reserved")
+      .optional(),
+  ),
+  AWS_ACCOUNT_ID: optionalString.pipe(z.string().regex(/^\d{12}$/).optional()),
+  ADMIN_TOKEN: optionalString.pipe(z.string().min(MIN_ADMIN_TOKEN_LENGTH).optional()),
+  ACCESS_TEAM_DOMAIN: optionalString.pipe(accessTeamDomain.optional()),
+  ACCESS_AUD: optionalString,
 });
 
 export interface Config {
@@ -112,6 +162,22 @@ export interface Config {
   };
   readonly defaultUserPoolId: string | undefined;
   readonly existingUserPolicy: "reject" | "link";
+  readonly sync: {
+    /** GROUP_SYNC=on: SCIM groups become Cognito groups named `<prefix>…`; null when off. */
+    readonly groups: { readonly prefix: string; readonly deleteRemoved: boolean } | null;
+    /** Outbound calls one queue invocation may make (SYNC_SUBREQUEST_BUDGET). */
+    readonly subrequestBudget: number;
+  };
+  /** POOL_TAG_KEY set: find a customer's pool by the tag `<tagKey>=<customerId>`; null when off. */
+  readonly poolDiscovery: { readonly tagKey: string; readonly accountId: string; readonly region: string } | null;
+  /**
+   * How `/admin` is authenticated. Access wins when configured (ADMIN_TOKEN is then ignored);
+   * with neither, the admin API is off and answers 404.
+   */
+  readonly admin: {
+    readonly access: { readonly teamDomain: string; readonly audience: string } | null;
+    readonly token: string | null;
+  };
 }
 
 export interface ConfigError {
@@ -144,6 +210,14 @@ function parseConfig(env: WorkerEnv): Result<Config, ConfigError> {
   if ((e.BYO_ACCESS_CLIENT_ID === undefined) !== (e.BYO_ACCESS_CLIENT_SECRET === undefined)) {
     return fail({ variables: ["BYO_ACCESS_CLIENT_ID", "BYO_ACCESS_CLIENT_SECRET"] });
   }
+  // Likewise the Access team domain and audience that admin JWTs are checked against.
+  if ((e.ACCESS_TEAM_DOMAIN === undefined) !== (e.ACCESS_AUD === undefined)) {
+    return fail({ variables: ["ACCESS_AUD", "ACCESS_TEAM_DOMAIN"] });
+  }
+  // Pool ARNs for ListTagsForResource need the account id.
+  if (e.POOL_TAG_KEY !== undefined && e.AWS_ACCOUNT_ID === undefined) {
+    return fail({ variables: ["AWS_ACCOUNT_ID"] });
+  }
   return ok({
     scimBasePath: e.SCIM_BASE_PATH,
     sidecar: {
@@ -170,5 +244,20 @@ function parseConfig(env: WorkerEnv): Result<Config, ConfigError> {
     },
     defaultUserPoolId: e.DEFAULT_USER_POOL_ID,
     existingUserPolicy: e.EXISTING_USER_POLICY,
+    sync: {
+      groups: e.GROUP_SYNC ? { prefix: e.GROUP_PREFIX, deleteRemoved: e.GROUP_DELETE } : null,
+      subrequestBudget: e.SYNC_SUBREQUEST_BUDGET,
+    },
+    poolDiscovery:
+      e.POOL_TAG_KEY !== undefined && e.AWS_ACCOUNT_ID !== undefined
+        ? { tagKey: e.POOL_TAG_KEY, accountId: e.AWS_ACCOUNT_ID, region: e.AWS_REGION }
+        : null,
+    admin: {
+      access:
+        e.ACCESS_TEAM_DOMAIN !== undefined && e.ACCESS_AUD !== undefined
+          ? { teamDomain: e.ACCESS_TEAM_DOMAIN, audience: e.ACCESS_AUD }
+          : null,
+      token: e.ADMIN_TOKEN ?? null,
+    },
   });
 }

@@ -2,6 +2,7 @@
 import { createApp } from "./app";
 import type { WorkerEnv } from "./env";
 import { createConsoleLogger } from "./log";
+import { consumeSyncBatch } from "./sync/sync-consumer";
 import type { RuntimeDeps } from "./request-services";
 import { systemClock } from "./timing";
 
@@ -9,6 +10,10 @@ export function createWorker(runtime: RuntimeDeps) {
   const app = createApp(runtime);
   return {
     fetch: (request: Request, env: WorkerEnv, ctx: ExecutionContext) => app.fetch(request, env, ctx),
+    // The sync queue's consumer (docs/sync.md); acks and retries are set on the batch's messages.
+    queue: async (batch: MessageBatch<unknown>, env: WorkerEnv, _ctx: ExecutionContext) => {
+      await consumeSyncBatch(batch, env, runtime);
+    },
   } satisfies ExportedHandler<WorkerEnv>;
 }
 

@@ -39,6 +39,13 @@ export function createRequestServices(config: Config, env: WorkerEnv, runtime: R
     memory = createImmutableLookupCache();
     lookupCaches.set(config, memory);
   }
-  const pools = createPoolDirectory({ kv: env.POOLS, sidecar, users, memory, defaultUserPoolId: config.defaultUserPoolId });
+  const pools = createPoolDirectory({
+    kv: env.POOLS,
+    sidecar,
+    users,
+    memory,
+    defaultUserPoolId: config.defaultUserPoolId,
+    discovery: config.poolDiscovery,
+  });
   return { config, timer, sidecar, users, pools, logger: runtime.logger };
 }

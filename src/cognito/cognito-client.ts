@@ -14,7 +14,29 @@ import type { Clock, FetchLike, UpstreamTimer } from "../timing";
 export type CognitoFailure =
   | { readonly kind: "throttled"; readonly operation: string }
   | { readonly kind: "unavailable"; readonly operation: string; readonly errorType: string }
-  | { readonly kind: "rejected"; readonly operation: string; readonly errorType: string };
+  | {
+      readonly kind: "rejected";
+      readonly operation: string;
+      readonly errorType: string;
+      /**
+       * Cognito's message, cut to 200 characters. Only for telling apart rejections that share a
+       * type (AdminLinkProviderForUser's "already linked" vs "merging"); never logged, as it can
+       * quote attribute values.
+       */
+      readonly message?: string;
+    };
+
+/**
+ * Thrown by a fetch that refuses to make a call because the invocation's subrequest budget is
+ * spent (the queue consumer's budget). Retrying inside the same invocation cannot help, so the
+ * client fails at once instead of backing off.
+ */
+export class CallBudgetExhausted extends Error {
+  override readonly name = "CallBudgetExhausted";
+  constructor() {
+    super("subrequest budget of this invocation is spent");
+  }
+}
 
 export interface CognitoClient {
   /** One API operation, retried within the configured budget when throttled or failing. */
@@ -97,8 +119,12 @@ export function createCognitoClient(aws: Config["aws"], cognito: Config["cognito
       if (response.status >= 500 || TRANSIENT_ERRORS.has(errorType) || response.ok) {
         return { kind: "retryable", failure: { kind: "unavailable", operation, errorType } };
       }
-      return { kind: "final", failure: { kind: "rejected", operation, errorType } };
+      const message = typeof body?.["message"] === "string" ? body["message"].slice(0, 200) : undefined;
+      return { kind: "final", failure: message === undefined ? { kind: "rejected", operation, errorType } : { kind: "rejected", operation, errorType, message } };
     } catch (error) {
+      if (error instanceof CallBudgetExhausted) {
+        return { kind: "final", failure: { kind: "unavailable", operation, errorType: error.name } };
+      }
       const errorType = abort.signal.aborted ? "Timeout" : error instanceof Error ? error.name : "NetworkError";
       return { kind: "retryable", failure: { kind: "unavailable", operation, errorType } };
     } finally {

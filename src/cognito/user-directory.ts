@@ -2,7 +2,7 @@
  * The Cognito admin operations the worker performs, typed. Users are addressed by `sub`, which
  * Admin* calls accept in both sign-in designs (platform-notes A4) and which never changes.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { fail, ok, type Result } from "../result";
 import type { CognitoClient, CognitoFailure } from "./cognito-client";
 import { regionOfUserPool } from "./user-pool-id";
@@ -29,6 +29,28 @@ export interface PoolSignInDesign {
 
 export type UserGone = "done" | "missing";
 
+/** One page of a paginated list; `nextToken` is absent on the last page. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextToken: string | undefined;
+}
+
+export interface CognitoGroup {
+  readonly name: string;
+  readonly description: string | undefined;
+}
+
+/** The source side of AdminLinkProviderForUser: an identity of a SAML/OIDC provider of the pool. */
+export interface FederatedIdentity {
+  /** The identity provider's name in the pool. */
+  readonly providerName: string;
+  /** Its subject (SAML NameID / OIDC `sub`), matched through `Cognito_Subject`. */
+  readonly subject: string;
+}
+
+/** Cognito's page-size ceiling for ListUserPools, ListGroups and AdminListGroupsForUser. */
+export const COGNITO_MAX_PAGE_SIZE = 60;
+
 export interface UserDirectory {
   describeSignInDesign(userPoolId: string): Promise<Result<PoolSignInDesign, CognitoFailure>>;
   createUser(userPoolId: string, username: string, attributes: readonly CognitoAttribute[], sendInvite: boolean): Promise<Result<CognitoUser, CognitoFailure>>;
@@ -39,7 +61,38 @@ export interface UserDirectory {
   deleteUser(userPoolId: string, username: string): Promise<Result<UserGone, CognitoFailure>>;
   signOutEverywhere(userPoolId: string, username: string): Promise<Result<UserGone, CognitoFailure>>;
   updateAttributes(userPoolId: string, username: string, attributes: readonly CognitoAttribute[]): Promise<Result<UserGone, CognitoFailure>>;
+
+  /** The user's groups, one page (all groups, not only ours: callers filter by prefix). */
+  listGroupsForUser(userPoolId: string, username: string, nextToken?: string): Promise<Result<Page<string> | null, CognitoFailure>>;
+  /** `missing_group` lets the caller create the group and try again. */
+  addUserToGroup(userPoolId: string, username: string, groupName: string): Promise<Result<"done" | "missing_user" | "missing_group", CognitoFailure>>;
+  /** A missing user or group is the desired state. */
+  removeUserFromGroup(userPoolId: string, username: string, groupName: string): Promise<Result<UserGone, CognitoFailure>>;
+  createGroup(userPoolId: string, groupName: string, description: string): Promise<Result<"created" | "exists", CognitoFailure>>;
+  deleteGroup(userPoolId: string, groupName: string): Promise<Result<UserGone, CognitoFailure>>;
+  listGroups(userPoolId: string, nextToken?: string): Promise<Result<Page<CognitoGroup>, CognitoFailure>>;
+
+  /** Links an external identity to the native user whose *stored* username is given (platform-notes A8). */
+  linkProviderForUser(userPoolId: string, destinationUsername: string, source: FederatedIdentity): Promise<Result<"done", CognitoFailure>>;
+
+  /** The pools of one region (pool discovery). */
+  listUserPools(region: string, nextToken?: string): Promise<Result<Page<string>, CognitoFailure>>;
+  listTagsForResource(region: string, resourceArn: string): Promise<Result<Readonly<Record<string, string>>, CognitoFailure>>;
 }
+
+const groupListSchema = z.object({
+  Groups: z.array(z.object({ GroupName: z.string(), Description: z.string().optional() })).optional(),
+  NextToken: z.string().optional(),
+});
+
+const userPoolListSchema = z.object({
+  UserPools: z.array(z.object({ Id: z.string() })).optional(),
+  NextToken: z.string().optional(),
+});
+
+const tagsSchema = z.object({ Tags: z.record(z.string(), z.string()).optional() });
+
+const isRejection = (failure: CognitoFailure, errorType: string): boolean => failure.kind === "rejected" && failure.errorType === errorType;
 
 const attributeList = z.array(z.object({ Name: z.string(), Value: z.string().optional() })).optional();
 
@@ -127,5 +180,99 @@ export function createUserDirectory(cognito: CognitoClient): UserDirectory {
     signOutEverywhere: (userPoolId, username) => actOnUser("AdminUserGlobalSignOut", userPoolId, { Username: username }),
     updateAttributes: (userPoolId, username, attributes) =>
       actOnUser("AdminUpdateUserAttributes", userPoolId, { Username: username, UserAttributes: attributes }),
+
+    async listGroupsForUser(userPoolId, username, nextToken) {
+      const answer = await call("AdminListGroupsForUser", userPoolId, {
+        Username: username,
+        Limit: COGNITO_MAX_PAGE_SIZE,
+        ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+      });
+      if (!answer.ok) return isRejection(answer.error, "UserNotFoundException") ? ok(null) : answer;
+      const page = groupListSchema.safeParse(answer.value);
+      if (!page.success) return fail(malformed("AdminListGroupsForUser"));
+      return ok({ items: (page.data.Groups ?? []).map((g) => g.GroupName), nextToken: page.data.NextToken || undefined });
+    },
+
+    async addUserToGroup(userPoolId, username, groupName) {
+      const answer = await call("AdminAddUserToGroup", userPoolId, { Username: username, GroupName: groupName });
+      if (answer.ok) return ok("done");
+      if (isRejection(answer.error, "UserNotFoundException")) return ok("missing_user");
+      // The pool exists (the user was just read from it), so this is the group.
+      if (isRejection(answer.error, "ResourceNotFoundException")) return ok("missing_group");
+      return answer;
+    },
+
+    async removeUserFromGroup(userPoolId, username, groupName) {
+      const answer = await call("AdminRemoveUserFromGroup", userPoolId, { Username: username, GroupName: groupName });
+      if (answer.ok) return ok("done");
+      if (isRejection(answer.error, "UserNotFoundException") || isRejection(answer.error, "ResourceNotFoundException")) return ok("missing");
+      return answer;
+    },
+
+    async createGroup(userPoolId, groupName, description) {
+      const answer = await call("CreateGroup", userPoolId, { GroupName: groupName, Description: description });
+      if (answer.ok) return ok("created");
+      return isRejection(answer.error, "GroupExistsException") ? ok("exists") : answer;
+    },
+
+    async deleteGroup(userPoolId, groupName) {
+      const answer = await call("DeleteGroup", userPoolId, { GroupName: groupName });
+      if (answer.ok) return ok("done");
+      return isRejection(answer.error, "ResourceNotFoundException") ? ok("missing") : answer;
+    },
+
+    async listGroups(userPoolId, nextToken) {
+      const answer = await call("ListGroups", userPoolId, { Limit: COGNITO_MAX_PAGE_SIZE, ...(nextToken === undefined ? {} : { NextToken: nextToken }) });
+      if (!answer.ok) return answer;
+      const page = groupListSchema.safeParse(answer.value);
+      if (!page.success) return fail(malformed("ListGroups"));
+      return ok({
+        items: (page.data.Groups ?? []).map((g) => ({ name: g.GroupName, description: g.Description })),
+        nextToken: page.data.NextToken || undefined,
+      });
+    },
+
+    async linkProviderForUser(userPoolId, destinationUsername, source) {
+      const answer = await call("AdminLinkProviderForUser", userPoolId, {
+        DestinationUser: { ProviderName: "Cognito", ProviderAttributeValue: destinationUsername },
+        SourceUser: { ProviderName: source.providerName, ProviderAttributeName: "Cognito_Subject", ProviderAttributeValue: source.subject },
+      });
+      return answer.ok ? ok("done") : answer;
+    },
+
+    async listUserPools(region, nextToken) {
+      const answer = await cognito.call("ListUserPools", region, {
+        MaxResults: COGNITO_MAX_PAGE_SIZE,
+        ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+      });
+      if (!answer.ok) return answer;
+      const page = userPoolListSchema.safeParse(answer.value);
+      if (!page.success) return fail(malformed("ListUserPools"));
+      return ok({ items: (page.data.UserPools ?? []).map((p) => p.Id), nextToken: page.data.NextToken || undefined });
+    },
+
+    async listTagsForResource(region, resourceArn) {
+      const answer = await cognito.call("ListTagsForResource", region, { ResourceArn: resourceArn });
+      if (!answer.ok) return answer;
+      const tags = tagsSchema.safeParse(answer.value);
+      return tags.success ? ok(tags.data.Tags ?? {}) : fail(malformed("ListTagsForResource"));
+    },
   };
+}
+
+/**
+ * Whether the user's `identities` attribute (a JSON list Cognito keeps on users with linked
+ * external identities) already holds this identity.
+ */
+export function hasLinkedIdentity(attributes: Readonly<Record<string, string>>, source: FederatedIdentity): boolean {
+  const raw = attributes["identities"];
+  if (raw === undefined || raw === "") return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return false;
+  }
+  const identities = z.array(z.object({ providerName: z.string(), userId: z.string() }).passthrough()).safeParse(parsed);
+  return identities.success && identities.data.some((i) => i.providerName === source.providerName && i.userId === source.subject);
 }

@@ -2,11 +2,13 @@
  * Which user pool serves which customer. Three lookups, each cached as far as its data allows:
  * - connectionId -> customerId: never changes, so isolate memory, then KV, then the sidecar's
  *   FetchScimConnection (written back to KV once);
- * - customerId -> pool record: KV `customer:<id>` read through the edge cache (`cacheTtl`), falling
- *   back to DEFAULT_USER_POOL_ID (a shared pool);
+ * - customerId -> pool record: KV `customer:<id>` read through the edge cache (`cacheTtl`), then,
+ *   when POOL_TAG_KEY is set, the pool tagged `<POOL_TAG_KEY>=<customerId>` (ListUserPools +
+ *   ListTagsForResource, answer cached in KV `pool-discovery:<id>` with a TTL, misses included),
+ *   falling back to DEFAULT_USER_POOL_ID (a shared pool);
  * - pool -> sign-in design: fixed at pool creation, so memory, then KV, then DescribeUserPool.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   CONNECTION_KEY_PREFIX,
   CUSTOMER_KEY_PREFIX,
@@ -16,7 +18,7 @@ import {
 } from "../constants";
 import { cognitoFailureToWorkerFailure } from "../cognito/cognito-client";
 import type { PoolSignInDesign, UserDirectory } from "../cognito/user-directory";
-import { USER_POOL_ID_PATTERN } from "../cognito/user-pool-id";
+import { regionOfUserPool, USER_POOL_ID_PATTERN } from "../cognito/user-pool-id";
 import { fail, ok, type Result } from "../result";
 import type { WorkerFailure } from "../scim/scim-error";
 import type { SidecarClient, SidecarFailure } from "../sidecar/sidecar-client";
@@ -34,7 +36,7 @@ export type CustomerPoolRecord = z.infer<typeof customerPoolRecordSchema>;
 export interface CustomerPool extends CustomerPoolRecord {
   readonly customerId: string;
   /** Where the mapping came from, for logs. */
-  readonly source: "record" | "default";
+  readonly source: "record" | "discovered" | "default";
 }
 
 export interface PoolDirectory {
@@ -54,6 +56,27 @@ export const createImmutableLookupCache = (): ImmutableLookupCache => ({
   signInDesignByPool: new Map(),
 });
 
+/** KV `pool-discovery:<customerId>` -> `{ "userPoolId": "<id>" | null }` (null: no pool carries the tag). */
+export const POOL_DISCOVERY_KEY_PREFIX = "pool-discovery:";
+/** How long a found pool is trusted before the tags are read again (a re-tag takes this long to show). */
+export const DISCOVERY_HIT_TTL_SECONDS = 3_600;
+/** How long "no pool is tagged for this customer" is trusted (a newly tagged pool takes this long to show). */
+export const DISCOVERY_MISS_TTL_SECONDS = 300;
+
+const discoveryEntrySchema = z.object({ userPoolId: z.string().regex(USER_POOL_ID_PATTERN).nullable() });
+
+/** Tag-based pool discovery, on when POOL_TAG_KEY is set. */
+export interface PoolDiscoverySettings {
+  readonly tagKey: string;
+  /** For the pool ARNs ListTagsForResource needs. */
+  readonly accountId: string;
+  /** The region whose pools are listed (AWS_REGION). */
+  readonly region: string;
+}
+
+export const userPoolArn = (region: string, accountId: string, userPoolId: string): string =>
+  `arn:aws:cognito-idp:${region}:${accountId}:userpool/${userPoolId}`;
+
 const signInDesignSchema = z.object({
   usernameAttributes: z.array(z.string()),
   aliasAttributes: z.array(z.string()),
@@ -65,9 +88,41 @@ export interface PoolDirectoryDeps {
   readonly users: UserDirectory;
   readonly memory: ImmutableLookupCache;
   readonly defaultUserPoolId: string | undefined;
+  readonly discovery?: PoolDiscoverySettings | null;
 }
 
 export function createPoolDirectory(deps: PoolDirectoryDeps): PoolDirectory {
+  /** The pool tagged for this customer, or null; both answers cached in KV for their TTL. */
+  async function discoverPool(customerId: string, settings: PoolDiscoverySettings): Promise<Result<string | null, WorkerFailure>> {
+    const key = POOL_DISCOVERY_KEY_PREFIX + customerId;
+    const cached = discoveryEntrySchema.safeParse(await deps.kv.get(key, { type: "json", cacheTtl: POOL_RECORD_CACHE_TTL_SECONDS }));
+    if (cached.success) return ok(cached.data.userPoolId);
+
+    const matches: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await deps.users.listUserPools(settings.region, nextToken);
+      if (!page.ok) return fail(cognitoFailureToWorkerFailure(page.error));
+      for (const userPoolId of page.value.items) {
+        const region = regionOfUserPool(userPoolId);
+        const tags = await deps.users.listTagsForResource(region, userPoolArn(region, settings.accountId, userPoolId));
+        if (!tags.ok) return fail(cognitoFailureToWorkerFailure(tags.error));
+        if (tags.value[settings.tagKey] === customerId) matches.push(userPoolId);
+      }
+      nextToken = page.value.nextToken;
+    } while (nextToken !== undefined);
+
+    if (matches.length > 1) {
+      // Never guess between two pools: users would be split across them. Not cached, so fixing the tags takes effect at once.
+      return fail({ kind: "internal", reason: `${matches.length} pools carry ${settings.tagKey}=${customerId}` });
+    }
+    const found = matches[0] ?? null;
+    await deps.kv.put(key, JSON.stringify({ userPoolId: found }), {
+      expirationTtl: found === null ? DISCOVERY_MISS_TTL_SECONDS : DISCOVERY_HIT_TTL_SECONDS,
+    });
+    return ok(found);
+  }
+
   return {
     async customerOfConnection(connectionId) {
       const remembered = deps.memory.customerByConnection.get(connectionId);
@@ -91,6 +146,12 @@ export function createPoolDirectory(deps: PoolDirectoryDeps): PoolDirectory {
         const record = customerPoolRecordSchema.safeParse(raw);
         if (!record.success) return fail({ kind: "internal", reason: `customer record for ${customerId} is malformed` });
         return ok({ ...record.data, customerId, source: "record" });
+      }
+      if (deps.discovery) {
+        const discovered = await discoverPool(customerId, deps.discovery);
+        if (!discovered.ok) return discovered;
+        // A pool tagged for one customer is that customer's alone.
+        if (discovered.value !== null) return ok({ userPoolId: discovered.value, shared: false, customerId, source: "discovered" });
       }
       if (deps.defaultUserPoolId !== undefined) {
         // The default pool serves every unmapped customer, so it is shared by definition.

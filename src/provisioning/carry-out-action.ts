@@ -5,7 +5,7 @@
  */
 import type { Config } from "../config";
 import { cognitoFailureToWorkerFailure, type CognitoFailure } from "../cognito/cognito-client";
-import type { CognitoUser, UserDirectory } from "../cognito/user-directory";
+import { hasLinkedIdentity, type CognitoUser, type FederatedIdentity, type UserDirectory } from "../cognito/user-directory";
 import type { Logger } from "../log";
 import type { CustomerPool, PoolDirectory } from "../pools/pool-directory";
 import { fail, ok, type Result } from "../result";
@@ -85,9 +85,55 @@ async function provisionAndLink(action: LinkUserAction, pool: CustomerPool, deps
     if (!enabled.ok) return enabled;
   }
 
+  // Before the sidecar learns the user exists: its first SSO sign-in must land on this user.
+  if (pool.identityProvider !== undefined && action.ssoUserSubject !== null && action.ssoUserSubject !== "") {
+    const federated = await linkFederatedIdentity(pool, user, { providerName: pool.identityProvider, subject: action.ssoUserSubject }, deps);
+    if (!federated.ok) return federated;
+  }
+
   // The app-side id is the immutable `sub`: usernames can be emails that change or derived values.
   const linked = await deps.sidecar.linkScimUser({ connectionId: action.connectionId, commitId: action.commitId, userId: user.sub });
   return linked.ok ? linked : fail(linked.error);
+}
+
+/** Cognito's wording when the source identity is already linked, or already signed in on its own. */
+const ALREADY_LINKED_MESSAGE = /already linked|merging is not currently supported/i;
+
+/**
+ * AdminLinkProviderForUser, idempotently: an identity already listed in the user's `identities`
+ * needs no call, and an "already linked" refusal counts as done once a fresh read shows the link
+ * on this very user (Cognito does not say *which* user holds it; aws-sdk-net#1000 reports the
+ * link can be applied even when the call fails). A link held by another user, or an IdP user who
+ * signed in before being provisioned, is refused: that user could otherwise keep signing in
+ * through SSO after SCIM deprovisions the native user (docs/federation.md).
+ */
+async function linkFederatedIdentity(pool: CustomerPool, user: CognitoUser, source: FederatedIdentity, deps: ProvisioningDeps): Promise<Outcome<void>> {
+  const { users, logger } = deps;
+  if (hasLinkedIdentity(user.attributes, source)) return ok(undefined);
+  const linked = await users.linkProviderForUser(pool.userPoolId, user.username, source);
+  if (linked.ok) return ok(undefined);
+  const failure = linked.error;
+  if (failure.kind === "rejected" && failure.errorType === "InvalidParameterException" && ALREADY_LINKED_MESSAGE.test(failure.message ?? "")) {
+    const reread = fromCognito(await users.getUser(pool.userPoolId, user.sub));
+    if (!reread.ok) return reread;
+    if (reread.value !== null && hasLinkedIdentity(reread.value.attributes, source)) return ok(undefined);
+    logger.log("warn", "federation_link_refused", {
+      customerId: pool.customerId,
+      userPoolId: pool.userPoolId,
+      identityProvider: source.providerName,
+      userId: user.sub,
+      reason: /merging/i.test(failure.message ?? "") ? "identity_signed_in_before_provisioning" : "identity_linked_to_another_user",
+    });
+  } else if (failure.kind === "rejected") {
+    logger.log("warn", "federation_link_refused", {
+      customerId: pool.customerId,
+      userPoolId: pool.userPoolId,
+      identityProvider: source.providerName,
+      userId: user.sub,
+      reason: failure.errorType,
+    });
+  }
+  return fail(cognitoFailureToWorkerFailure(failure));
 }
 
 async function adoptExistingUser(

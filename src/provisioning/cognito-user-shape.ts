@@ -42,7 +42,11 @@ async function derivedUsername(customerId: string, userName: string): Promise<st
   return `scim_${hex.slice(0, 40)}`;
 }
 
-/** Attributes the SCIM data asks for: email (verified: the IdP vouches for it) plus the attribute map. */
+/**
+ * Attributes the SCIM data asks for: email (verified: the IdP vouches for it) plus the attribute map.
+ * The tenant attribute is never taken from IdP data, even if ATTRIBUTE_MAP names it: in a shared
+ * pool it is what decides which customer owns a user.
+ */
 export function desiredAttributes(
   cognito: Config["cognito"],
   primaryEmail: string | null,
@@ -53,6 +57,7 @@ export function desiredAttributes(
     attributes.push({ Name: "email", Value: primaryEmail }, { Name: "email_verified", Value: "true" });
   }
   for (const [field, attributeName] of Object.entries(cognito.attributeMap)) {
+    if (attributeName === cognito.tenantAttribute) continue;
     const value = parsedUserData[field];
     if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
       const text = String(value);
@@ -65,4 +70,23 @@ export function desiredAttributes(
 /** The subset of `desired` that differs from what Cognito holds. */
 export function attributesToChange(desired: readonly CognitoAttribute[], current: Readonly<Record<string, string>>): CognitoAttribute[] {
   return desired.filter((attribute) => current[attribute.Name] !== attribute.Value);
+}
+
+/**
+ * Mapped attributes the SCIM data explicitly empties (field present as `null` or `""`) while
+ * Cognito still holds a value, as blank values: AdminUpdateUserAttributes deletes an attribute
+ * given a blank value. A field the data does not mention at all is left alone.
+ */
+export function attributesToClear(
+  cognito: Config["cognito"],
+  parsedUserData: Readonly<Record<string, unknown>>,
+  current: Readonly<Record<string, string>>,
+): CognitoAttribute[] {
+  const cleared: CognitoAttribute[] = [];
+  for (const [field, attributeName] of Object.entries(cognito.attributeMap)) {
+    if (attributeName === cognito.tenantAttribute || !(field in parsedUserData)) continue;
+    const value = parsedUserData[field];
+    if ((value === null || value === "") && (current[attributeName] ?? "") !== "") cleared.push({ Name: attributeName, Value: "" });
+  }
+  return cleared;
 }

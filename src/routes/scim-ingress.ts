@@ -9,6 +9,7 @@ import type { RequestServices } from "../request-services";
 import { failureResponse, scimErrorBody, scimJsonResponse, type WorkerFailure } from "../scim/scim-error";
 import type { ClientFacingAnswer } from "../sidecar/sidecar-client";
 import type { CompletedAnswer, ScimRequestAnswer } from "../sidecar/sidecar-schemas";
+import { scheduleSync } from "../sync/sync-producer";
 
 const SCIM_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
@@ -25,6 +26,8 @@ interface RequestLog {
   /** Internal detail of a failure; never sent to the IdP. */
   reason?: string;
   status: number;
+  /** User ids handed to the sync queue after the answer (docs/sync.md). */
+  syncQueued?: number;
 }
 
 export async function handleScimRequest(c: Context, services: RequestServices): Promise<Response> {
@@ -84,8 +87,13 @@ async function answer(c: Context, services: RequestServices, method: string, rel
     return scimJsonResponse(first.statusToReturn, errorBody, first.statusToReturn === 401 ? { "www-authenticate": 'Bearer realm="SCIM"' } : {});
   }
   log.connectionId = first.connectionId;
+  const sync = (completed: CompletedAnswer) => {
+    const queued = scheduleSync(c, c.env.SYNC_QUEUE, services.config, services.logger, completed, { method, relativePath: relative });
+    if (queued > 0) log.syncQueued = (log.syncQueued ?? 0) + queued;
+  };
   if (first.status === "Completed") {
     log.outcome = "completed";
+    sync(first);
     return completedResponse(c.req.url, services.config.scimBasePath, first);
   }
 
@@ -95,6 +103,7 @@ async function answer(c: Context, services: RequestServices, method: string, rel
   log.customerId = trace.customerId;
   log.userPoolId = trace.userPoolId;
   if (!final.ok) return failed(final.error);
+  sync(final.value);
   return completedResponse(c.req.url, services.config.scimBasePath, final.value);
 }
 

@@ -15,10 +15,12 @@ import {
   commandErrorSchema,
   completedSchema,
   fetchScimConnectionSchema,
+  getScimUserSchema,
   pingSchema,
   scimRequestResponseSchema,
   type CompletedAnswer,
   type ScimRequestAnswer,
+  type ScimUserRecord,
 } from "./sidecar-schemas";
 
 export type SidecarFailure = Extract<
@@ -39,6 +41,8 @@ export interface SidecarClient {
   linkScimUser(command: { connectionId: string; commitId: string; userId: string }): Promise<Result<CompletedAnswer, SidecarFailure>>;
   commitScimUserChange(command: { connectionId: string; commitId: string }): Promise<Result<CompletedAnswer, SidecarFailure>>;
   fetchScimConnection(connectionId: string): Promise<Result<{ connectionId: string; customerId: string }, SidecarFailure>>;
+  /** The user's current SCIM state by app user id; `null` when the sidecar has no such user (`UserNotFound`). */
+  getScimUser(connectionId: string, userId: string): Promise<Result<ScimUserRecord | null, SidecarFailure>>;
   ping(): Promise<Result<{ timestamp: number }, SidecarFailure>>;
 }
 
@@ -79,6 +83,12 @@ export function createSidecarClient(config: Config["sidecar"], deps: SidecarDeps
     async fetchScimConnection(connectionId) {
       const answer = await scim.management.fetchScimConnection({ scimConnectionId: connectionId });
       return answer.ok ? validated("FetchScimConnection", answer.data, fetchScimConnectionSchema) : fail(commandFailure("FetchScimConnection", answer.error));
+    },
+    async getScimUser(connectionId, userId) {
+      const answer = await scim.getScimUser({ scimConnectionId: connectionId, userId });
+      if (answer.ok) return validated("GetScimUser", answer.data, getScimUserSchema);
+      const failure = commandFailure("GetScimUser", answer.error);
+      return failure.kind === "sidecar_rejected" && failure.errorType === "UserNotFound" ? ok(null) : fail(failure);
     },
     async ping() {
       const answer = await pingCommand(runCommand);

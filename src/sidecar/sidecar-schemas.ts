@@ -2,7 +2,7 @@
  * Shapes we accept from the sidecar. The package's types are casts, not checks, so every answer
  * is validated before use: anything else is a sidecar failure, never a success (contract §10.6).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const jsonObject = z.record(z.string(), z.unknown());
 
@@ -59,7 +59,31 @@ export const fetchScimConnectionSchema = z.object({
 
 export const pingSchema = z.object({ timestamp: z.number() });
 
+/**
+ * `GetScimUser`'s answer: the user as the sidecar holds it now, plus its groups. `userId` is the
+ * app's id (our Cognito `sub`), null when the SCIM user was never linked.
+ */
+export const getScimUserSchema = z.object({
+  connectionId: z.string().min(1),
+  user: z.object({
+    connectionId: z.string().min(1),
+    scimUser: jsonObject,
+    primaryEmail: z.string().nullable(),
+    parsedUserData: jsonObject,
+    active: z.boolean(),
+    userId: z.string().nullable(),
+  }),
+  groups: z.array(
+    z.object({
+      groupId: z.string().min(1),
+      displayName: z.string(),
+      externalId: z.string().nullable().optional(),
+    }),
+  ),
+});
+
 export type CompletedAnswer = z.infer<typeof completedSchema>;
+export type ScimUserRecord = z.infer<typeof getScimUserSchema>;
 export type ScimRequestAnswer = z.infer<typeof scimRequestResponseSchema>;
 export type ActionRequiredAnswer = Exclude<ScimRequestAnswer, { status: "Completed" }>;
 export type LinkUserAction = z.infer<typeof linkUserActionSchema>;
