@@ -106,6 +106,7 @@ async function main(): Promise<void> {
     sidecarUrl: stack.sidecarUrl,
     cognitoUrl: stack.cognitoUrl,
     region: "local",
+    adminToken: stack.adminToken,
     credentials: stack.credentials,
     pools: stack.pools,
     customers: stack.customers.map(({ customerId, connectionId, scimApiKey, userPoolId }) => ({ customerId, connectionId, scimApiKey, userPoolId })),
@@ -125,6 +126,7 @@ ${d.customers.map((c) => `  ${c.customerId.padEnd(8)} SCIM API key  ${c.scimApiK
   Cognito endpoint  ${d.cognitoUrl}   (region "${d.region}", SigV4 checked)
   AWS credentials   AWS_ACCESS_KEY_ID=${d.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${d.credentials.secretAccessKey}
   Sidecar stand-in  ${d.sidecarUrl}
+  Admin API         ${d.workerUrl}/admin/openapi.json   (Authorization: Bearer ${d.adminToken})
   Pools             email-as-username ${d.pools.emailAsUsername}, plain usernames ${d.pools.plainUsernames}, shared default ${d.pools.shared}
 
 Try it:

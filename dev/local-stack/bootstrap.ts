@@ -29,6 +29,8 @@ export interface LocalStack {
   readonly sidecarUrl: string;
   readonly cognitoUrl: string;
   readonly integrationKey: string;
+  /** Bearer token for the worker's admin API (`/admin`). */
+  readonly adminToken: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly pools: { readonly emailAsUsername: string; readonly plainUsernames: string; readonly shared: string };
   readonly customers: readonly DemoCustomer[];
@@ -59,6 +61,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await rm(options.dataDir, { recursive: true, force: true });
   await mkdir(options.dataDir, { recursive: true });
   const integrationKey = `byo_local_${randomBytes(16).toString("hex")}`;
+  const adminToken = `admin_local_${randomBytes(24).toString("hex")}`;
   const credentials = LOCAL_EMULATOR_CREDENTIALS;
 
   const sidecar = await startSidecarStandin({ integrationKey, port: options.sidecarPort ?? 0 });
@@ -121,6 +124,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sidecarUrl: sidecar.url,
       cognitoUrl: emulator.url,
       integrationKey,
+      adminToken,
       credentials,
       pools,
       customers,
@@ -138,6 +142,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         TENANT_ATTRIBUTE: `custom:${TENANT_ATTRIBUTE_NAME}`,
         SCIM_BASE_PATH: "/api/scim",
         EXISTING_USER_POLICY: "reject",
+        ADMIN_TOKEN: adminToken,
       }),
       async close() {
         await Promise.allSettled([sidecar.close(), emulator.close()]);

@@ -7,6 +7,7 @@ export interface LocalStackDescription {
   sidecarUrl: string;
   cognitoUrl: string;
   region: string;
+  adminToken: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   pools: { emailAsUsername: string; plainUsernames: string; shared: string };
   customers: { customerId: string; connectionId: string; scimApiKey: string; userPoolId: string }[];
