@@ -115,6 +115,20 @@ describe("finding a pool by tag", () => {
     expect(noAccount.logs.find((l) => l["event"] === "config_invalid")).toMatchObject({ variables: ["AWS_ACCOUNT_ID"] });
   });
 
+  it("in the consumer, a discovery scan longer than the budget is retried to the dead-letter queue, never carried over for ever", async () => {
+    const w = await syncWorld({ mapped: false, vars: { ...discovery, SYNC_SUBREQUEST_BUDGET: "20" } });
+    for (let i = 0; i < 30; i++) w.cognito.addPool(uniquePoolId(), {});
+    const { user, userId } = w.linkedUser("ada", {}, { parsedUserData: { firstName: "Ada" } });
+    w.queue.pending.push({ body: { connectionId: w.connectionId, userIds: [userId] }, attempts: 1 });
+    const drained = await w.drain({ maxRetries: 2, maxInvocations: 10 });
+    expect(drained.deadLettered).toEqual([{ connectionId: w.connectionId, userIds: [userId] }]);
+    expect(drained.invocations).toBe(3);
+    expect(w.queue.sent).toEqual([]);
+    expect(Math.max(...drained.outboundPerInvocation)).toBeLessThanOrEqual(20);
+    expect(user.attributes["given_name"]).toBeUndefined();
+    expect(w.logs.find((l) => l["event"] === "sync_message_retried")).toMatchObject({ reason: "subrequest budget spent while resolving the pool" });
+  });
+
   it("serves the sync consumer too", async () => {
     const w = await syncWorld({ mapped: false, vars: discovery });
     w.cognito.tagPool(w.userPoolId, { [TAG]: w.customerId });
