@@ -94,7 +94,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const created = await cognito("CreateUserPool", {
         PoolName: name,
         ...design,
-        Schema: [{ Name: TENANT_ATTRIBUTE_NAME, AttributeDataType: "String", Mutable: true }],
+        Schema: [
+          { Name: TENANT_ATTRIBUTE_NAME, AttributeDataType: "String", Mutable: true },
+          { Name: "department", AttributeDataType: "String", Mutable: true },
+        ],
       });
       const pool = created["UserPool"] as { Id: string };
       return pool.Id;
@@ -143,6 +146,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         SCIM_BASE_PATH: "/api/scim",
         EXISTING_USER_POLICY: "reject",
         ADMIN_TOKEN: adminToken,
+        // Show everything locally: department lands in a custom attribute, SCIM groups in Cognito groups.
+        ATTRIBUTE_MAP: JSON.stringify({ firstName: "given_name", lastName: "family_name", displayName: "name", department: "custom:department" }),
+        GROUP_SYNC: "on",
+        GROUP_PREFIX: "scim-",
       }),
       async close() {
         await Promise.allSettled([sidecar.close(), emulator.close()]);

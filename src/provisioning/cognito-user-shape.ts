@@ -69,7 +69,11 @@ export function desiredAttributes(
 
 /** The subset of `desired` that differs from what Cognito holds. */
 export function attributesToChange(desired: readonly CognitoAttribute[], current: Readonly<Record<string, string>>): CognitoAttribute[] {
-  return desired.filter((attribute) => current[attribute.Name] !== attribute.Value);
+  const changing = new Set(desired.filter((attribute) => current[attribute.Name] !== attribute.Value).map((a) => a.Name));
+  // Cognito resets `email_verified` to false whenever `email` changes, unless the same call sets it.
+  if (changing.has("email")) changing.add("email_verified");
+  if (changing.has("phone_number")) changing.add("phone_number_verified");
+  return desired.filter((attribute) => changing.has(attribute.Name));
 }
 
 /**

@@ -377,3 +377,14 @@ describe("Pool resolution and tenancy", () => {
     expect(h.cognito.calls).toEqual([]);
   });
 });
+
+describe("attribute updates keep a changed email verified", () => {
+  it("sends email_verified with a changed email even when it is already true", async () => {
+    const { h, connectionId, userPoolId } = await scenario();
+    const existing = h.cognito.addUser(userPoolId, "ada", { email: "old@example.com", email_verified: "true" });
+    h.sidecar.once("ScimRequest", linkUser(connectionId, { userName: "ada", primaryEmail: "new@example.com" }));
+    h.sidecar.once("LinkScimUser", completed(connectionId, 201, scimUser("s", "ada")));
+    expect((await h.scim("/Users", { method: "POST", json: createBody })).status).toBe(201);
+    expect(existing.attributes).toMatchObject({ email: "new@example.com", email_verified: "true" });
+  });
+});

@@ -39,8 +39,12 @@ describe("attribute sync", () => {
     const w = await syncWorld();
     const { user, userId } = w.linkedUser("ada", ada, { primaryEmail: "ada.king@example.com", parsedUserData: adaData });
     await w.deliver([{ connectionId: w.connectionId, userIds: [userId] }]);
-    expect(w.cognito.calls.find((c) => c.operation === "AdminUpdateUserAttributes")?.input["UserAttributes"]).toEqual([{ Name: "email", Value: "ada.king@example.com" }]);
-    expect(user.attributes["email"]).toBe("ada.king@example.com");
+    // email_verified goes along: Cognito unverifies a changed email unless the same call verifies it.
+    expect(w.cognito.calls.find((c) => c.operation === "AdminUpdateUserAttributes")?.input["UserAttributes"]).toEqual([
+      { Name: "email", Value: "ada.king@example.com" },
+      { Name: "email_verified", Value: "true" },
+    ]);
+    expect(user.attributes).toMatchObject({ email: "ada.king@example.com", email_verified: "true" });
 
     const unverified = await syncWorld();
     const other = unverified.linkedUser("bob", { email: "bob@example.com", email_verified: "false" }, { primaryEmail: "bob@example.com" });

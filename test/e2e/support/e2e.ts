@@ -54,6 +54,15 @@ export function scimClient(scimApiKey: string) {
   };
 }
 
+export interface OperationCounters {
+  calls: number;
+  ok: number;
+  errors: number;
+  throttled: number;
+  faulted: number;
+  rejectedSignature: number;
+}
+
 export interface CognitoUserState {
   username: string;
   enabled: boolean;
@@ -92,10 +101,10 @@ export function cognitoReader() {
       if (!answer.ok) throw new Error(`ListUsers failed: ${JSON.stringify(answer.body)}`);
       return ((answer.body["Users"] as Record<string, unknown>[]) ?? []).map((u) => toState(u, "Attributes"));
     },
-    async emulatorStats(): Promise<Record<string, { calls: number; ok: number }>> {
+    /** Per-operation counters of the emulator (calls, ok, errors, throttled, faulted, rejectedSignature). */
+    async emulatorStats(): Promise<Record<string, OperationCounters>> {
       const response = await fetch(`${cognitoUrl}/__emulator/stats`);
-      const stats = (await response.json()) as { operations?: Record<string, { calls: number; ok: number }> } & Record<string, unknown>;
-      return (stats.operations ?? stats) as Record<string, { calls: number; ok: number }>;
+      return (await response.json()) as Record<string, OperationCounters>;
     },
   };
 }

@@ -241,7 +241,12 @@ export function createFakeCognito(credentials: EmulatorCredentials): FakeCognito
         if (operation === "AdminUserGlobalSignOut") user.signedOutAt = Date.now();
         if (operation === "AdminDeleteUser") pool.users.splice(pool.users.indexOf(user), 1);
         if (operation === "AdminUpdateUserAttributes") {
-          for (const a of (input["UserAttributes"] as { Name: string; Value: string }[]) ?? []) user.attributes[a.Name] = a.Value;
+          const updates = (input["UserAttributes"] as { Name: string; Value: string }[]) ?? [];
+          const names = new Set(updates.map((a) => a.Name));
+          // Like AWS: a changed email is unverified unless the same call verifies it.
+          const emailChanges = updates.some((a) => a.Name === "email" && a.Value !== user.attributes["email"]);
+          if (emailChanges && !names.has("email_verified")) user.attributes["email_verified"] = "false";
+          for (const a of updates) user.attributes[a.Name] = a.Value;
         }
         return okJson({});
       }
