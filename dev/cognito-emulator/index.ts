@@ -18,7 +18,6 @@ import {
   parseFaultRule,
   parseThrottleLimits,
   quotaCategoryOf,
-  type CognitoQuotaCategory,
   type FaultRule,
   type ThrottleLimits,
 } from "./limits.ts";

@@ -10,8 +10,8 @@ import * as z from "zod";
 import type { Config } from "../config";
 import { fail, ok, type Result } from "../result";
 import type { Clock, FetchLike, UpstreamTimer } from "../timing";
-import { createRunCommandTransport, TransportFailure } from "./run-command-transport";
-import type { SidecarFailure } from "./sidecar-client";
+import { createRunCommandTransport } from "./run-command-transport";
+import { transportFailureOf, validatedAnswer, type SidecarFailure } from "./sidecar-answers";
 
 /** Which connection: the sidecar accepts either identifier on every command but create. */
 export type ConnectionRef = { readonly customerId: string } | { readonly connectionId: string };
@@ -126,12 +126,12 @@ export function createConnectionManagement(config: Config["sidecar"], deps: Conn
         customerId: input.customerId,
         ...defined({ displayName: input.displayName, scimApiKeyExpiration: input.scimApiKeyExpiration }),
       });
-      return answer.ok ? validated("CreateScimConnection", answer.data, newKeySchema) : fail(commandFailure("CreateScimConnection", answer.error));
+      return answer.ok ? validatedAnswer("CreateScimConnection", answer.data, newKeySchema) : fail(commandFailure("CreateScimConnection", answer.error));
     },
     async fetch(ref) {
       const answer = await management.fetchScimConnection(toByoRef(ref));
       if (!answer.ok) return fail(commandFailure("FetchScimConnection", answer.error));
-      const parsed = validated("FetchScimConnection", answer.data, connectionSchema);
+      const parsed = validatedAnswer("FetchScimConnection", answer.data, connectionSchema);
       if (!parsed.ok) return parsed;
       return ok({
         connectionId: parsed.value.connectionId,
@@ -149,7 +149,7 @@ export function createConnectionManagement(config: Config["sidecar"], deps: Conn
     },
     async resetKey(ref, options) {
       const answer = await management.resetScimApiKey({ ...toByoRef(ref), ...defined({ scimApiKeyExpiration: options.scimApiKeyExpiration }) });
-      return answer.ok ? validated("ResetScimApiKey", answer.data, newKeySchema) : fail(commandFailure("ResetScimApiKey", answer.error));
+      return answer.ok ? validatedAnswer("ResetScimApiKey", answer.data, newKeySchema) : fail(commandFailure("ResetScimApiKey", answer.error));
     },
     async delete(ref) {
       const answer = await management.deleteScimConnection(toByoRef(ref));
@@ -160,31 +160,16 @@ export function createConnectionManagement(config: Config["sidecar"], deps: Conn
         ...toByoRef(ref),
         ...defined({ pageNumber: query.pageNumber, pageSize: query.pageSize, filter: query.filter }),
       });
-      return answer.ok ? validated("GetScimUsers", answer.data, usersPageSchema) : fail(commandFailure("GetScimUsers", answer.error));
+      return answer.ok ? validatedAnswer("GetScimUsers", answer.data, usersPageSchema) : fail(commandFailure("GetScimUsers", answer.error));
     },
   };
 }
 
-function validated<S extends z.ZodType>(command: string, data: unknown, schema: S): Result<z.infer<S>, ManagementFailure> {
-  const parsed = schema.safeParse(data);
-  return parsed.success
-    ? ok(parsed.data)
-    : fail({ kind: "sidecar_bad_response", status: 200, reason: `${command} answer does not match the contract` });
-}
 
 /** Known command errors become their own kinds; anything else is the sidecar's problem. */
 function commandFailure(command: string, error: unknown): ManagementFailure {
-  if (error instanceof TransportFailure) {
-    const reason = error.reason;
-    switch (reason.kind) {
-      case "timeout":
-        return { kind: "sidecar_timeout", timeoutMs: reason.timeoutMs };
-      case "unreachable":
-        return { kind: "sidecar_unreachable", reason: reason.reason };
-      case "bad_response":
-        return { kind: "sidecar_bad_response", status: reason.status, reason: reason.reason };
-    }
-  }
+  const transport = transportFailureOf(error);
+  if (transport) return transport;
   const parsed = errorSchema.safeParse(error);
   if (!parsed.success) return { kind: "sidecar_rejected", command, errorType: "unrecognised error body" };
   const { type, details } = parsed.data;

@@ -4,12 +4,11 @@
  * as a `SidecarFailure` value.
  */
 import { ScimClient, type Result as ByoResult, type ScimRequestCommand } from "@propelauth/byo-node";
-import type { z } from "zod";
 import type { Config } from "../config";
 import { fail, ok, type Result } from "../result";
-import type { WorkerFailure } from "../scim/scim-error";
 import type { Clock, FetchLike, UpstreamTimer } from "../timing";
-import { createRunCommandTransport, TransportFailure, type RunCommand } from "./run-command-transport";
+import { createRunCommandTransport, type RunCommand } from "./run-command-transport";
+import { transportFailureOf, validatedAnswer, type SidecarFailure } from "./sidecar-answers";
 import {
   clientFacingErrorSchema,
   commandErrorSchema,
@@ -23,10 +22,7 @@ import {
   type ScimUserRecord,
 } from "./sidecar-schemas";
 
-export type SidecarFailure = Extract<
-  WorkerFailure,
-  { kind: "sidecar_unreachable" | "sidecar_timeout" | "sidecar_bad_response" | "sidecar_rejected" }
->;
+export type { SidecarFailure };
 
 /** A client-facing error: the status and RFC 7644 body the sidecar wants the IdP to get. */
 export interface ClientFacingAnswer {
@@ -59,8 +55,8 @@ export function createSidecarClient(config: Config["sidecar"], deps: SidecarDeps
   return {
     async scimRequest(command) {
       const answer = await scim.scimRequest(command);
-      if (answer.ok) return validated("ScimRequest", answer.data, scimRequestResponseSchema);
-      const transport = transportFailure(answer.error);
+      if (answer.ok) return validatedAnswer("ScimRequest", answer.data, scimRequestResponseSchema);
+      const transport = transportFailureOf(answer.error);
       if (transport) return fail(transport);
       const facing = clientFacingErrorSchema.safeParse(answer.error);
       if (facing.success) {
@@ -82,17 +78,17 @@ export function createSidecarClient(config: Config["sidecar"], deps: SidecarDeps
     },
     async fetchScimConnection(connectionId) {
       const answer = await scim.management.fetchScimConnection({ scimConnectionId: connectionId });
-      return answer.ok ? validated("FetchScimConnection", answer.data, fetchScimConnectionSchema) : fail(commandFailure("FetchScimConnection", answer.error));
+      return answer.ok ? validatedAnswer("FetchScimConnection", answer.data, fetchScimConnectionSchema) : fail(commandFailure("FetchScimConnection", answer.error));
     },
     async getScimUser(connectionId, userId) {
       const answer = await scim.getScimUser({ scimConnectionId: connectionId, userId });
-      if (answer.ok) return validated("GetScimUser", answer.data, getScimUserSchema);
+      if (answer.ok) return validatedAnswer("GetScimUser", answer.data, getScimUserSchema);
       const failure = commandFailure("GetScimUser", answer.error);
       return failure.kind === "sidecar_rejected" && failure.errorType === "UserNotFound" ? ok(null) : fail(failure);
     },
     async ping() {
       const answer = await pingCommand(runCommand);
-      return answer.ok ? validated("Ping", answer.data, pingSchema) : fail(commandFailure("Ping", answer.error));
+      return answer.ok ? validatedAnswer("Ping", answer.data, pingSchema) : fail(commandFailure("Ping", answer.error));
     },
   };
 }
@@ -102,18 +98,12 @@ function pingCommand(runCommand: RunCommand): Promise<ByoResult<unknown, unknown
 }
 
 function completed(command: string, answer: ByoResult<unknown, unknown>): Result<CompletedAnswer, SidecarFailure> {
-  return answer.ok ? validated(command, answer.data, completedSchema) : fail(commandFailure(command, answer.error));
+  return answer.ok ? validatedAnswer(command, answer.data, completedSchema) : fail(commandFailure(command, answer.error));
 }
 
-function validated<S extends z.ZodType>(command: string, data: unknown, schema: S): Result<z.infer<S>, SidecarFailure> {
-  const parsed = schema.safeParse(data);
-  return parsed.success
-    ? ok(parsed.data)
-    : fail({ kind: "sidecar_bad_response", status: 200, reason: `${command} answer does not match the contract` });
-}
 
 function commandFailure(command: string, error: unknown): SidecarFailure {
-  return transportFailure(error) ?? rejected(command, error);
+  return transportFailureOf(error) ?? rejected(command, error);
 }
 
 function rejected(command: string, error: unknown): SidecarFailure {
@@ -121,15 +111,3 @@ function rejected(command: string, error: unknown): SidecarFailure {
   return { kind: "sidecar_rejected", command, errorType: parsed.success ? parsed.data.type : "unrecognised error body" };
 }
 
-function transportFailure(error: unknown): SidecarFailure | undefined {
-  if (!(error instanceof TransportFailure)) return undefined;
-  const reason = error.reason;
-  switch (reason.kind) {
-    case "timeout":
-      return { kind: "sidecar_timeout", timeoutMs: reason.timeoutMs };
-    case "unreachable":
-      return { kind: "sidecar_unreachable", reason: reason.reason };
-    case "bad_response":
-      return { kind: "sidecar_bad_response", status: reason.status, reason: reason.reason };
-  }
-}
