@@ -119,16 +119,8 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     unexpectedOutbound,
     request,
     scim(path, init = {}) {
-      const { json, headers, ...rest } = init;
-      return request(`https://scim.example.com/api/scim${path}`, {
-        ...rest,
-        headers: {
-          authorization: `Bearer ${SCIM_KEY}`,
-          ...(json === undefined ? {} : { "content-type": "application/scim+json" }),
-          ...(headers as Record<string, string> | undefined),
-        },
-        ...(json === undefined ? {} : { body: JSON.stringify(json) }),
-      });
+      const scimRequest = buildScimRequest(path, init);
+      return request(scimRequest.url, scimRequest);
     },
   };
 }
@@ -137,6 +129,20 @@ export function createHarness(options: HarnessOptions = {}): Harness {
 export function uniquePoolId(): string {
   harnessCounter += 1;
   return `local_P${harnessCounter}${crypto.randomUUID().replace(/-/g, "").slice(0, 8)}`;
+}
+
+/** An IdP's request to the SCIM route: bearer SCIM key, JSON body as `application/scim+json`. */
+export function buildScimRequest(path: string, init: RequestInit & { json?: unknown } = {}): Request {
+  const { json, headers, ...rest } = init;
+  return new Request(`https://scim.example.com/api/scim${path}`, {
+    ...rest,
+    headers: {
+      authorization: `Bearer ${SCIM_KEY}`,
+      ...(json === undefined ? {} : { "content-type": "application/scim+json" }),
+      ...(headers as Record<string, string> | undefined),
+    },
+    ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+  });
 }
 
 export async function mapCustomer(customerId: string, record: { userPoolId: string; shared?: boolean; identityProvider?: string }): Promise<void> {

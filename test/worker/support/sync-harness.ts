@@ -13,7 +13,7 @@ import type { SyncMessage } from "../../../src/sync/sync-message";
 import type { Clock } from "../../../src/timing";
 import { createFakeCognito, FAKE_ACCOUNT_ID, type FakeCognito, type FakeCognitoUser, type FakePool } from "./fake-cognito";
 import { createFakeSidecar, type FakeSidecar } from "./fake-sidecar";
-import { AWS_KEYS, COGNITO_ORIGIN, INTEGRATION_KEY, mapCustomer, SCIM_KEY, SIDECAR_ORIGIN, uniqueId, uniquePoolId } from "./harness";
+import { AWS_KEYS, buildScimRequest, COGNITO_ORIGIN, INTEGRATION_KEY, mapCustomer, SIDECAR_ORIGIN, uniqueId, uniquePoolId } from "./harness";
 
 export { FAKE_ACCOUNT_ID };
 
@@ -183,21 +183,8 @@ export async function syncWorld(options: SyncWorldOptions = {}): Promise<SyncWor
   });
 
   async function scimUnsettled(path: string, init: RequestInit & { json?: unknown } = {}) {
-    const { json, headers, ...rest } = init;
     const ctx = createExecutionContext();
-    const response = await worker.fetch(
-      new Request(`https://scim.example.com/api/scim${path}`, {
-        ...rest,
-        headers: {
-          authorization: `Bearer ${SCIM_KEY}`,
-          ...(json === undefined ? {} : { "content-type": "application/scim+json" }),
-          ...(headers as Record<string, string> | undefined),
-        },
-        ...(json === undefined ? {} : { body: JSON.stringify(json) }),
-      }),
-      workerEnv,
-      ctx,
-    );
+    const response = await worker.fetch(buildScimRequest(path, init), workerEnv, ctx);
     return { response, settled: waitOnExecutionContext(ctx) };
   }
 
