@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   }
 
   console.log("Starting the worker (wrangler dev)…");
-  wrangler = run(["dev", "--ip", "127.0.0.1", "--port", String(workerPort), "--persist-to", persist, "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "warn"]);
+  wrangler = run(["dev", "--ip", "127.0.0.1", "--port", String(workerPort), "--persist-to", persist, "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "log"]);
   void finished(wrangler).then((code) => {
     if (!stopping) {
       console.error(`wrangler dev exited (${code}); stopping.`);
