@@ -57,6 +57,13 @@ const accessTeamDomain = z
 
 const cognitoAttributeName = z.string().regex(/^(custom:)?[A-Za-z0-9_:-]{1,32}$/);
 
+/**
+ * Attributes IdP data must never set through ATTRIBUTE_MAP: identity (`sub`, `identities`), the
+ * email the worker writes itself (a second `email` entry fails every create), and verification
+ * flags (IdP data must not decide what counts as verified).
+ */
+const RESERVED_ATTRIBUTES = new Set(["sub", "identities", "email", "email_verified", "phone_number_verified"]);
+
 const attributeMapJson = optionalString.transform((raw, ctx) => {
   if (raw === undefined) return DEFAULT_ATTRIBUTE_MAP;
   let parsed: unknown;
@@ -69,6 +76,10 @@ const attributeMapJson = optionalString.transform((raw, ctx) => {
   const map = z.record(z.string().min(1), cognitoAttributeName).safeParse(parsed);
   if (!map.success) {
     ctx.addIssue({ code: "custom", message: "must map field names to Cognito attribute names" });
+    return z.NEVER;
+  }
+  if (Object.values(map.data).some((attribute) => RESERVED_ATTRIBUTES.has(attribute) || attribute.startsWith("cognito:"))) {
+    ctx.addIssue({ code: "custom", message: "maps to an attribute the worker owns" });
     return z.NEVER;
   }
   return map.data;
@@ -206,6 +217,10 @@ function parseConfig(env: WorkerEnv): Result<Config, ConfigError> {
     return fail({ variables: [...variables].sort() });
   }
   const e = parsed.data;
+  // IdP data must never choose a user's tenant.
+  if (Object.values(e.ATTRIBUTE_MAP).includes(e.TENANT_ATTRIBUTE)) {
+    return fail({ variables: ["ATTRIBUTE_MAP", "TENANT_ATTRIBUTE"] });
+  }
   // The two halves of an Access service token only make sense together.
   if ((e.BYO_ACCESS_CLIENT_ID === undefined) !== (e.BYO_ACCESS_CLIENT_SECRET === undefined)) {
     return fail({ variables: ["BYO_ACCESS_CLIENT_ID", "BYO_ACCESS_CLIENT_SECRET"] });

@@ -27,11 +27,12 @@ export const UNAVAILABLE_RETRY_AFTER_SECONDS = 30;
 /** KV edge-cache lifetime for customer -> pool records (KV's minimum is 30 s). */
 export const POOL_RECORD_CACHE_TTL_SECONDS = 60;
 
-/** KV edge-cache lifetime for records that never change once written (connection -> customer). */
-export const IMMUTABLE_RECORD_CACHE_TTL_SECONDS = 86_400;
+/**
+ * KV edge-cache lifetime for records that never change once written (connection -> customer, pool
+ * sign-in design). Kept short because KV caches a miss for this long too; isolate memory holds hits.
+ */
+export const IMMUTABLE_RECORD_CACHE_TTL_SECONDS = 300;
 
-/** KV's own floor for `cacheTtl`. */
-export const KV_MIN_CACHE_TTL_SECONDS = 30;
 
 /** KV key prefixes; see docs/storage.md for the value shapes. */
 export const CUSTOMER_KEY_PREFIX = "customer:";

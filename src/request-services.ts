@@ -46,6 +46,7 @@ export function createRequestServices(config: Config, env: WorkerEnv, runtime: R
     memory,
     defaultUserPoolId: config.defaultUserPoolId,
     discovery: config.poolDiscovery,
+    logger: runtime.logger,
   });
   return { config, timer, sidecar, users, pools, logger: runtime.logger };
 }

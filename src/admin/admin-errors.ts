@@ -38,6 +38,16 @@ export type AdminFailure =
   | { readonly kind: "pool_not_found"; readonly userPoolId: string }
   | { readonly kind: "pool_id_rejected"; readonly userPoolId: string }
   | { readonly kind: "mapping_malformed"; readonly customerId: string }
+  /** Another customer's mapping forbids this one (pool-users:<userPoolId>, docs/storage.md). */
+  | { readonly kind: "pool_in_use"; readonly userPoolId: string; readonly holders: readonly string[]; readonly dedicated: boolean }
+  | { readonly kind: "pool_usage_malformed"; readonly userPoolId: string }
+  /** Shared pool whose app clients let users write the tenant attribute (or every attribute). */
+  | {
+      readonly kind: "tenant_attribute_writable";
+      readonly userPoolId: string;
+      readonly tenantAttribute: string;
+      readonly clients: readonly { readonly clientId: string; readonly writeAttributes: "unset" | "includes_tenant_attribute" }[];
+    }
   | {
       readonly kind: "mapping_write_failed";
       readonly reason: string;
@@ -108,6 +118,33 @@ export function adminFailureResponse(failure: AdminFailure): Response {
       return json(400, adminErrorBody("invalid_input", `Cognito rejected user pool id ${failure.userPoolId}.`, "userPoolId"));
     case "mapping_malformed":
       return json(500, adminErrorBody("mapping_malformed", `The stored pool mapping of customer ${failure.customerId} is malformed; replace it with PUT /admin/customers/{customerId}/pool.`));
+    case "pool_in_use":
+      return json(
+        409,
+        adminErrorBody(
+          "pool_in_use",
+          failure.dedicated
+            ? `User pool ${failure.userPoolId} is dedicated to customer ${listed(failure.holders)}; no other customer can be mapped to it.`
+            : `User pool ${failure.userPoolId} is shared by customer(s) ${listed(failure.holders)}; a dedicated mapping (shared: false) needs a pool no other customer uses.`,
+          "userPoolId",
+        ),
+      );
+    case "pool_usage_malformed":
+      return json(
+        500,
+        adminErrorBody("pool_usage_malformed", `The stored usage index of user pool ${failure.userPoolId} (pool-users:${failure.userPoolId}) is malformed; repair it (docs/storage.md).`),
+      );
+    case "tenant_attribute_writable":
+      return json(
+        400,
+        adminErrorBody(
+          "tenant_attribute_writable",
+          `App client(s) of user pool ${failure.userPoolId} let users write ${failure.tenantAttribute}: ` +
+            listed(failure.clients.map((c) => `${c.clientId} (${c.writeAttributes === "unset" ? "WriteAttributes not set" : `WriteAttributes includes ${failure.tenantAttribute}`})`)) +
+            `. A shared pool's users could then untag themselves or claim another customer; set each client's WriteAttributes explicitly, without ${failure.tenantAttribute}.`,
+          "userPoolId",
+        ),
+      );
     case "mapping_write_failed":
       return json(
         503,
@@ -174,6 +211,10 @@ export function describeAdminFailure(failure: AdminFailure): string | undefined 
       return `${failure.operation}: ${failure.errorType}`;
     case "invalid_input":
       return failure.field;
+    case "pool_in_use":
+      return `${failure.dedicated ? "dedicated to" : "shared by"} ${failure.holders.join(",")}`;
+    case "tenant_attribute_writable":
+      return `writable by ${failure.clients.map((c) => c.clientId).join(",")}`;
     default:
       return undefined;
   }
@@ -220,7 +261,17 @@ export function poolStoreFailureToAdminFailure(failure: PoolStoreFailure): Admin
       return { kind: "storage_failed", operation: failure.operation, reason: failure.reason };
     case "record_malformed":
       return { kind: "mapping_malformed", customerId: failure.customerId };
+    case "usage_malformed":
+      return { kind: "pool_usage_malformed", userPoolId: failure.userPoolId };
+    case "pool_in_use":
+      return { kind: "pool_in_use", userPoolId: failure.userPoolId, holders: failure.holders, dedicated: failure.dedicated };
   }
+}
+
+/** At most ten names, then how many more. */
+function listed(names: readonly string[]): string {
+  const shown = names.slice(0, 10).join(", ");
+  return names.length > 10 ? `${shown} and ${names.length - 10} more` : shown;
 }
 
 /** Failures of the provisioning path's pool resolution (e.g. tag discovery), as seen by the admin API. */
@@ -239,6 +290,8 @@ export function workerFailureToAdminFailure(failure: WorkerFailure): AdminFailur
     case "sidecar_bad_response":
     case "sidecar_rejected":
       return { kind: "sidecar_unavailable", reason: failure.kind };
+    case "storage_unavailable":
+      return { kind: "storage_failed", operation: "get", reason: failure.reason };
     case "internal":
       return { kind: "internal", reason: failure.reason };
     default:

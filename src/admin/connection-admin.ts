@@ -5,8 +5,13 @@
  * the connection, then writes the mapping, and deletes the connection again if that write fails.
  * Deleting a connection with its mapping removes the connection first (the step that stops
  * provisioning); a mapping left behind by a failure there is reported and harmless.
+ *
+ * Every mapping is checked before anything is written (`checkMapping`): a dedicated mapping
+ * (where provisioning skips tenancy checks) may not name DEFAULT_USER_POOL_ID or a pool another
+ * customer uses, and a shared one needs a pool whose app clients cannot write the tenant attribute.
  */
 import type { CognitoUser } from "../cognito/user-directory";
+import type { PoolStoreFailure } from "../pools/customer-pool-store";
 import type { CustomerPool, CustomerPoolRecord } from "../pools/pool-directory";
 import { fail, ok, type Result } from "../result";
 import type { NewScimKey, ScimConnectionInfo, ScimUserRecord } from "../sidecar/connection-management";
@@ -22,6 +27,8 @@ import type { AdminServices } from "./admin-services";
 
 /** Cognito lookups in flight at once for the users listing (Workers allow 6 open connections). */
 const USER_LOOKUP_CONCURRENCY = 5;
+/** DescribeUserPoolClient calls in flight at once when checking a shared pool's app clients. */
+const CLIENT_LOOKUP_CONCURRENCY = 5;
 
 export interface EffectiveMapping extends CustomerPoolRecord {
   readonly source: CustomerPool["source"];
@@ -45,10 +52,66 @@ export async function verifyPoolExists(services: AdminServices, userPoolId: stri
   return described.ok ? ok(null) : fail(cognitoFailureToAdminFailure(described.error, userPoolId));
 }
 
+/**
+ * In a shared pool, tenancy rests on the tenant attribute, so no app client may let a signed-in
+ * user write it: a user could untag themselves (escaping deprovisioning) or claim another customer.
+ * A client without WriteAttributes gets Cognito's default write access, which we do not rely on.
+ */
+export async function verifyTenantAttributeProtected(services: AdminServices, userPoolId: string): Promise<Result<null, AdminFailure>> {
+  const tenantAttribute = services.config.cognito.tenantAttribute;
+  const clientIds: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await services.users.listUserPoolClients(userPoolId, nextToken);
+    if (!page.ok) return fail(cognitoFailureToAdminFailure(page.error, userPoolId));
+    clientIds.push(...page.value.items);
+    nextToken = page.value.nextToken;
+  } while (nextToken !== undefined);
+
+  const writable: { clientId: string; writeAttributes: "unset" | "includes_tenant_attribute" }[] = [];
+  for (let start = 0; start < clientIds.length; start += CLIENT_LOOKUP_CONCURRENCY) {
+    const described = await Promise.all(clientIds.slice(start, start + CLIENT_LOOKUP_CONCURRENCY).map((id) => services.users.describeUserPoolClient(userPoolId, id)));
+    for (const client of described) {
+      if (!client.ok) return fail(cognitoFailureToAdminFailure(client.error, userPoolId));
+      const { clientId, writeAttributes } = client.value;
+      if (writeAttributes === undefined || writeAttributes.length === 0) writable.push({ clientId, writeAttributes: "unset" });
+      else if (writeAttributes.includes(tenantAttribute)) writable.push({ clientId, writeAttributes: "includes_tenant_attribute" });
+    }
+  }
+  return writable.length === 0 ? ok(null) : fail({ kind: "tenant_attribute_writable", userPoolId, tenantAttribute, clients: writable });
+}
+
+/**
+ * Everything a mapping must satisfy, checked before any write: DEFAULT_USER_POOL_ID only as
+ * shared; no conflict in the pool-usage index; the pool exists; a shared pool's app clients cannot
+ * write the tenant attribute.
+ */
+export async function checkMapping(services: AdminServices, customerId: string, record: CustomerPoolRecord): Promise<Result<null, AdminFailure>> {
+  if (!record.shared && record.userPoolId === services.config.defaultUserPoolId) {
+    return fail({
+      kind: "invalid_input",
+      field: "shared",
+      message: `User pool ${record.userPoolId} is DEFAULT_USER_POOL_ID, which serves every unmapped customer; map it with shared: true.`,
+    });
+  }
+  const available = await services.pools.checkAvailable(customerId, record);
+  if (!available.ok) return fail(poolStoreFailureToAdminFailure(available.error));
+  const pool = await verifyPoolExists(services, record.userPoolId);
+  if (!pool.ok) return pool;
+  return record.shared ? verifyTenantAttributeProtected(services, record.userPoolId) : ok(null);
+}
+
+/** Logs the KV keys a failed mapping write could not put back (the operator repairs them by hand). */
+function logStoreLeftovers(services: AdminServices, customerId: string, failure: PoolStoreFailure): void {
+  if (failure.kind === "kv_failed" && failure.notRestored !== undefined) {
+    services.logger.log("error", "admin_rollback_failed", { customerId, notRestored: failure.notRestored, failure: failure.reason });
+  }
+}
+
 export async function createConnection(services: AdminServices, input: CreateConnectionInput): Promise<Result<CreatedConnection, AdminFailure>> {
   if (input.mapping) {
-    const pool = await verifyPoolExists(services, input.mapping.userPoolId);
-    if (!pool.ok) return pool;
+    const checked = await checkMapping(services, input.customerId, input.mapping);
+    if (!checked.ok) return checked;
   }
   const created = await services.connections.create({
     customerId: input.customerId,
@@ -61,6 +124,7 @@ export async function createConnection(services: AdminServices, input: CreateCon
   const stored = await services.pools.put(input.customerId, input.mapping);
   if (stored.ok) return ok({ ...created.value, mapping: stored.value });
 
+  logStoreLeftovers(services, input.customerId, stored.error);
   const reason = stored.error.kind === "kv_failed" ? stored.error.reason : stored.error.kind;
   const removed = await services.connections.delete({ connectionId: created.value.connectionId });
   if (!removed.ok) {
@@ -70,6 +134,8 @@ export async function createConnection(services: AdminServices, input: CreateCon
       failure: removed.error.kind,
     });
   }
+  // Another admin write claimed the pool since the check: refuse as the check would have.
+  if (stored.error.kind === "pool_in_use" && removed.ok) return fail(poolStoreFailureToAdminFailure(stored.error));
   return fail({ kind: "mapping_write_failed", reason, connectionId: created.value.connectionId, connectionRemoved: removed.ok });
 }
 
@@ -114,6 +180,7 @@ export async function deleteConnection(
   if (!withMapping) return ok({ mappingDeleted: false });
   const removed = await services.pools.delete(customerId);
   if (!removed.ok) {
+    logStoreLeftovers(services, customerId, removed.error);
     const reason = removed.error.kind === "kv_failed" ? removed.error.reason : removed.error.kind;
     return fail({ kind: "mapping_delete_failed", reason });
   }
@@ -121,10 +188,12 @@ export async function deleteConnection(
 }
 
 export async function putPool(services: AdminServices, customerId: string, record: CustomerPoolRecord): Promise<Result<CustomerPoolRecord, AdminFailure>> {
-  const pool = await verifyPoolExists(services, record.userPoolId);
-  if (!pool.ok) return pool;
+  const checked = await checkMapping(services, customerId, record);
+  if (!checked.ok) return checked;
   const stored = await services.pools.put(customerId, record);
-  return stored.ok ? stored : fail(poolStoreFailureToAdminFailure(stored.error));
+  if (stored.ok) return stored;
+  logStoreLeftovers(services, customerId, stored.error);
+  return fail(poolStoreFailureToAdminFailure(stored.error));
 }
 
 export async function getPool(services: AdminServices, customerId: string): Promise<Result<CustomerPoolRecord, AdminFailure>> {
@@ -135,7 +204,10 @@ export async function getPool(services: AdminServices, customerId: string): Prom
 
 export async function deletePool(services: AdminServices, customerId: string): Promise<Result<null, AdminFailure>> {
   const removed = await services.pools.delete(customerId);
-  if (!removed.ok) return fail(poolStoreFailureToAdminFailure(removed.error));
+  if (!removed.ok) {
+    logStoreLeftovers(services, customerId, removed.error);
+    return fail(poolStoreFailureToAdminFailure(removed.error));
+  }
   return removed.value ? ok(null) : fail({ kind: "mapping_not_found", customerId });
 }
 

@@ -48,6 +48,17 @@ export interface FederatedIdentity {
   readonly subject: string;
 }
 
+/** What the admin API checks of a pool's app client (DescribeUserPoolClient). */
+export interface UserPoolClientAccess {
+  readonly clientId: string;
+  readonly clientName: string | undefined;
+  /**
+   * The attributes the client lets signed-in users write to their own profile; `undefined` when
+   * the client sets none (Cognito then grants its default write access, returned as no list).
+   */
+  readonly writeAttributes: readonly string[] | undefined;
+}
+
 /** Cognito's page-size ceiling for ListUserPools, ListGroups and AdminListGroupsForUser. */
 export const COGNITO_MAX_PAGE_SIZE = 60;
 
@@ -78,6 +89,10 @@ export interface UserDirectory {
   /** The pools of one region (pool discovery). */
   listUserPools(region: string, nextToken?: string): Promise<Result<Page<string>, CognitoFailure>>;
   listTagsForResource(region: string, resourceArn: string): Promise<Result<Readonly<Record<string, string>>, CognitoFailure>>;
+
+  /** The pool's app client ids, one page (`MaxResults` 60). */
+  listUserPoolClients(userPoolId: string, nextToken?: string): Promise<Result<Page<string>, CognitoFailure>>;
+  describeUserPoolClient(userPoolId: string, clientId: string): Promise<Result<UserPoolClientAccess, CognitoFailure>>;
 }
 
 const groupListSchema = z.object({
@@ -256,6 +271,32 @@ export function createUserDirectory(cognito: CognitoClient): UserDirectory {
       if (!answer.ok) return answer;
       const tags = tagsSchema.safeParse(answer.value);
       return tags.success ? ok(tags.data.Tags ?? {}) : fail(malformed("ListTagsForResource"));
+    },
+
+    async listUserPoolClients(userPoolId, nextToken) {
+      const answer = await call("ListUserPoolClients", userPoolId, {
+        MaxResults: COGNITO_MAX_PAGE_SIZE,
+        ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+      });
+      if (!answer.ok) return answer;
+      const page = z
+        .object({ UserPoolClients: z.array(z.object({ ClientId: z.string() })).optional(), NextToken: z.string().optional() })
+        .safeParse(answer.value);
+      if (!page.success) return fail(malformed("ListUserPoolClients"));
+      return ok({ items: (page.data.UserPoolClients ?? []).map((c) => c.ClientId), nextToken: page.data.NextToken || undefined });
+    },
+
+    async describeUserPoolClient(userPoolId, clientId) {
+      const answer = await call("DescribeUserPoolClient", userPoolId, { ClientId: clientId });
+      if (!answer.ok) return answer;
+      const described = z
+        .object({
+          UserPoolClient: z.object({ ClientId: z.string(), ClientName: z.string().optional(), WriteAttributes: z.array(z.string()).optional() }),
+        })
+        .safeParse(answer.value);
+      if (!described.success) return fail(malformed("DescribeUserPoolClient"));
+      const client = described.data.UserPoolClient;
+      return ok({ clientId: client.ClientId, clientName: client.ClientName, writeAttributes: client.WriteAttributes });
     },
   };
 }

@@ -1,9 +1,5 @@
 /** User pool ids are `<region>_<suffix>` (AWS pattern `[\w-]+_[0-9a-zA-Z]+`, 1–55 chars). */
-export const USER_POOL_ID_PATTERN = /^[\w-]+_[0-9a-zA-Z]+$/;
-
-export function isUserPoolId(value: string): boolean {
-  return value.length <= 55 && USER_POOL_ID_PATTERN.test(value);
-}
+export const USER_POOL_ID_PATTERN = /^(?=.{1,55}$)[\w-]+_[0-9a-zA-Z]+$/;
 
 /**
  * The region is the pool id's prefix (`eu-west-1_AbC123` -> `eu-west-1`). Emulator pools

@@ -20,6 +20,7 @@ import { cognitoFailureToWorkerFailure } from "../cognito/cognito-client";
 import type { PoolSignInDesign, UserDirectory } from "../cognito/user-directory";
 import { regionOfUserPool, USER_POOL_ID_PATTERN } from "../cognito/user-pool-id";
 import { fail, ok, type Result } from "../result";
+import type { Logger } from "../log";
 import type { WorkerFailure } from "../scim/scim-error";
 import type { SidecarClient, SidecarFailure } from "../sidecar/sidecar-client";
 
@@ -63,7 +64,7 @@ export const DISCOVERY_HIT_TTL_SECONDS = 3_600;
 /** How long "no pool is tagged for this customer" is trusted (a newly tagged pool takes this long to show). */
 export const DISCOVERY_MISS_TTL_SECONDS = 300;
 
-const discoveryEntrySchema = z.object({ userPoolId: z.string().regex(USER_POOL_ID_PATTERN).nullable() });
+const discoveryEntrySchema = z.object({ userPoolId: z.string().regex(USER_POOL_ID_PATTERN).nullable(), failed: z.boolean().optional() });
 
 /** Tag-based pool discovery, on when POOL_TAG_KEY is set. */
 export interface PoolDiscoverySettings {
@@ -89,38 +90,96 @@ export interface PoolDirectoryDeps {
   readonly memory: ImmutableLookupCache;
   readonly defaultUserPoolId: string | undefined;
   readonly discovery?: PoolDiscoverySettings | null;
+  readonly logger: Logger;
 }
 
+/** Most pools one discovery scan reads tags for: each costs a subrequest on the IdP's request. */
+export const MAX_DISCOVERY_POOLS = 200;
+/** Tag reads in flight at once (ListTagsForResource shares UserPoolResourceRead's 20 RPS). */
+const DISCOVERY_TAG_CONCURRENCY = 5;
+/** A failed scan is remembered this long, so a broken account is not rescanned on every request. */
+export const DISCOVERY_FAILURE_TTL_SECONDS = 60;
+/** Per-pool answers that mean "not this pool", not "the scan failed" (e.g. a policy narrowed to some pools). */
+const NOT_THIS_POOL_ERRORS = new Set(["AccessDeniedException", "ResourceNotFoundException", "NotAuthorizedException"]);
+
 export function createPoolDirectory(deps: PoolDirectoryDeps): PoolDirectory {
+  /** KV is a cache here: a failed read is a miss. */
+  async function cachedJson(key: string, cacheTtl: number): Promise<unknown> {
+    try {
+      return await deps.kv.get(key, { type: "json", cacheTtl });
+    } catch (error) {
+      deps.logger.log("warn", "kv_read_failed", { key: keyKind(key), errorName: errorName(error) });
+      return null;
+    }
+  }
+
+  /** Cache write-backs are best effort: KV allows one write per key per second, and a lost write only costs a later lookup. */
+  async function remember(key: string, value: string, options?: KVNamespacePutOptions): Promise<void> {
+    try {
+      await deps.kv.put(key, value, options);
+    } catch (error) {
+      deps.logger.log("warn", "kv_write_failed", { key: keyKind(key), errorName: errorName(error) });
+    }
+  }
+
   /** The pool tagged for this customer, or null; both answers cached in KV for their TTL. */
   async function discoverPool(customerId: string, settings: PoolDiscoverySettings): Promise<Result<string | null, WorkerFailure>> {
     const key = POOL_DISCOVERY_KEY_PREFIX + customerId;
-    const cached = discoveryEntrySchema.safeParse(await deps.kv.get(key, { type: "json", cacheTtl: POOL_RECORD_CACHE_TTL_SECONDS }));
-    if (cached.success) return ok(cached.data.userPoolId);
+    const cached = discoveryEntrySchema.safeParse(await cachedJson(key, POOL_RECORD_CACHE_TTL_SECONDS));
+    if (cached.success) {
+      if (cached.data.failed) return fail({ kind: "cognito_unavailable", operation: "ListUserPools", errorType: "RecentDiscoveryFailure" });
+      return ok(cached.data.userPoolId);
+    }
 
-    const matches: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await deps.users.listUserPools(settings.region, nextToken);
-      if (!page.ok) return fail(cognitoFailureToWorkerFailure(page.error));
-      for (const userPoolId of page.value.items) {
-        const region = regionOfUserPool(userPoolId);
-        const tags = await deps.users.listTagsForResource(region, userPoolArn(region, settings.accountId, userPoolId));
-        if (!tags.ok) return fail(cognitoFailureToWorkerFailure(tags.error));
-        if (tags.value[settings.tagKey] === customerId) matches.push(userPoolId);
-      }
-      nextToken = page.value.nextToken;
-    } while (nextToken !== undefined);
-
+    const scanned = await scanForTaggedPools(customerId, settings);
+    if (!scanned.ok) {
+      await remember(key, JSON.stringify({ userPoolId: null, failed: true }), { expirationTtl: DISCOVERY_FAILURE_TTL_SECONDS });
+      return scanned;
+    }
+    const matches = scanned.value;
     if (matches.length > 1) {
       // Never guess between two pools: users would be split across them. Not cached, so fixing the tags takes effect at once.
       return fail({ kind: "internal", reason: `${matches.length} pools carry ${settings.tagKey}=${customerId}` });
     }
     const found = matches[0] ?? null;
-    await deps.kv.put(key, JSON.stringify({ userPoolId: found }), {
+    await remember(key, JSON.stringify({ userPoolId: found }), {
       expirationTtl: found === null ? DISCOVERY_MISS_TTL_SECONDS : DISCOVERY_HIT_TTL_SECONDS,
     });
     return ok(found);
+  }
+
+  async function scanForTaggedPools(customerId: string, settings: PoolDiscoverySettings): Promise<Result<string[], WorkerFailure>> {
+    const pools: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await deps.users.listUserPools(settings.region, nextToken);
+      if (!page.ok) return fail(cognitoFailureToWorkerFailure(page.error));
+      pools.push(...page.value.items);
+      nextToken = page.value.nextToken;
+    } while (nextToken !== undefined && pools.length <= MAX_DISCOVERY_POOLS);
+    if (pools.length > MAX_DISCOVERY_POOLS) {
+      return fail({ kind: "internal", reason: `more than ${MAX_DISCOVERY_POOLS} pools to scan for ${settings.tagKey}; map customers explicitly` });
+    }
+
+    const matches: string[] = [];
+    let failure: WorkerFailure | undefined;
+    let next = 0;
+    const readTags = async (): Promise<void> => {
+      while (next < pools.length && failure === undefined) {
+        const userPoolId = pools[next++] as string;
+        const region = regionOfUserPool(userPoolId);
+        const tags = await deps.users.listTagsForResource(region, userPoolArn(region, settings.accountId, userPoolId));
+        if (tags.ok) {
+          if (tags.value[settings.tagKey] === customerId) matches.push(userPoolId);
+        } else if (tags.error.kind === "rejected" && NOT_THIS_POOL_ERRORS.has(tags.error.errorType)) {
+          deps.logger.log("warn", "pool_discovery_skipped_pool", { userPoolId, errorType: tags.error.errorType });
+        } else {
+          failure = cognitoFailureToWorkerFailure(tags.error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: DISCOVERY_TAG_CONCURRENCY }, readTags));
+    return failure === undefined ? ok(matches) : fail(failure);
   }
 
   return {
@@ -128,30 +187,40 @@ export function createPoolDirectory(deps: PoolDirectoryDeps): PoolDirectory {
       const remembered = deps.memory.customerByConnection.get(connectionId);
       if (remembered !== undefined) return ok(remembered);
       const key = CONNECTION_KEY_PREFIX + connectionId;
-      const stored = await deps.kv.get(key, { cacheTtl: IMMUTABLE_RECORD_CACHE_TTL_SECONDS });
-      if (stored !== null && stored !== "") {
+      const stored = await cachedJson(key, IMMUTABLE_RECORD_CACHE_TTL_SECONDS);
+      if (typeof stored === "string" && stored !== "") {
         deps.memory.customerByConnection.set(connectionId, stored);
         return ok(stored);
       }
       const fetched = await deps.sidecar.fetchScimConnection(connectionId);
       if (!fetched.ok) return fail(fetched.error satisfies SidecarFailure);
-      await deps.kv.put(key, fetched.value.customerId);
+      await remember(key, JSON.stringify(fetched.value.customerId));
       deps.memory.customerByConnection.set(connectionId, fetched.value.customerId);
       return ok(fetched.value.customerId);
     },
 
     async poolOfCustomer(customerId) {
-      const raw = await deps.kv.get(CUSTOMER_KEY_PREFIX + customerId, { type: "json", cacheTtl: POOL_RECORD_CACHE_TTL_SECONDS });
+      let raw: unknown;
+      try {
+        raw = await deps.kv.get(CUSTOMER_KEY_PREFIX + customerId, { type: "json", cacheTtl: POOL_RECORD_CACHE_TTL_SECONDS });
+      } catch (error) {
+        // Not a cache: without the record we cannot know the customer's pool, so the IdP must retry.
+        return fail({ kind: "storage_unavailable", reason: errorName(error) });
+      }
       if (raw !== null) {
         const record = customerPoolRecordSchema.safeParse(raw);
         if (!record.success) return fail({ kind: "internal", reason: `customer record for ${customerId} is malformed` });
-        return ok({ ...record.data, customerId, source: "record" });
+        // The default pool serves every unmapped customer: it is shared whatever a record says.
+        const shared = record.data.shared || record.data.userPoolId === deps.defaultUserPoolId;
+        return ok({ ...record.data, shared, customerId, source: "record" });
       }
       if (deps.discovery) {
         const discovered = await discoverPool(customerId, deps.discovery);
         if (!discovered.ok) return discovered;
         // A pool tagged for one customer is that customer's alone.
-        if (discovered.value !== null) return ok({ userPoolId: discovered.value, shared: false, customerId, source: "discovered" });
+        if (discovered.value !== null) {
+          return ok({ userPoolId: discovered.value, shared: discovered.value === deps.defaultUserPoolId, customerId, source: "discovered" });
+        }
       }
       if (deps.defaultUserPoolId !== undefined) {
         // The default pool serves every unmapped customer, so it is shared by definition.
@@ -164,16 +233,20 @@ export function createPoolDirectory(deps: PoolDirectoryDeps): PoolDirectory {
       const remembered = deps.memory.signInDesignByPool.get(userPoolId);
       if (remembered) return ok(remembered);
       const key = POOL_INFO_KEY_PREFIX + userPoolId;
-      const stored = signInDesignSchema.safeParse(await deps.kv.get(key, { type: "json", cacheTtl: IMMUTABLE_RECORD_CACHE_TTL_SECONDS }));
+      const stored = signInDesignSchema.safeParse(await cachedJson(key, IMMUTABLE_RECORD_CACHE_TTL_SECONDS));
       if (stored.success) {
         deps.memory.signInDesignByPool.set(userPoolId, stored.data);
         return ok(stored.data);
       }
       const described = await deps.users.describeSignInDesign(userPoolId);
       if (!described.ok) return fail(cognitoFailureToWorkerFailure(described.error));
-      await deps.kv.put(key, JSON.stringify(described.value));
+      await remember(key, JSON.stringify(described.value));
       deps.memory.signInDesignByPool.set(userPoolId, described.value);
       return ok(described.value);
     },
   };
 }
+
+/** The record kind only: keys carry customer and connection ids, which logs name elsewhere anyway. */
+const keyKind = (key: string): string => key.slice(0, key.indexOf(":") + 1);
+const errorName = (error: unknown): string => (error instanceof Error ? error.message.slice(0, 120) : "unknown");

@@ -66,7 +66,7 @@ async function provisionAndLink(action: LinkUserAction, pool: CustomerPool, deps
     user = created.value;
   } else if (created.error.kind === "rejected" && created.error.errorType === "UsernameExistsException") {
     // Either our own earlier attempt (a retry after a failed link) or someone else's user.
-    const adopted = await adoptExistingUser(pool, username.username, attributes, deps);
+    const adopted = await adoptExistingUser(action.connectionId, pool, username.username, attributes, deps);
     if (!adopted.ok) return adopted;
     user = adopted.value;
   } else if (created.error.kind === "rejected" && created.error.errorType === "AliasExistsException") {
@@ -137,6 +137,7 @@ async function linkFederatedIdentity(pool: CustomerPool, user: CognitoUser, sour
 }
 
 async function adoptExistingUser(
+  connectionId: string,
   pool: CustomerPool,
   username: string,
   desired: ReturnType<typeof desiredAttributes>,
@@ -150,6 +151,15 @@ async function adoptExistingUser(
     return fail({ kind: "cognito_unavailable", operation: "AdminGetUser", errorType: "UserVanished" });
   }
   const existing = found.value;
+  // Adopt only a user no SCIM user is linked to yet (our own failed link). A user already linked
+  // belongs to another SCIM identity (e.g. two accounts with one email): linking it twice would let
+  // one account's deprovisioning remove the other.
+  const linkedScimUser = await deps.sidecar.getScimUser(connectionId, existing.sub);
+  if (!linkedScimUser.ok) return linkedScimUser;
+  if (linkedScimUser.value !== null) {
+    deps.logger.log("warn", "existing_user_already_linked", { customerId: pool.customerId, userPoolId: pool.userPoolId, connectionId });
+    return fail({ kind: "user_exists", policy: "already_linked" });
+  }
   const toChange = attributesToChange(desired, existing.attributes);
   if (pool.shared) {
     const owner = existing.attributes[config.cognito.tenantAttribute];

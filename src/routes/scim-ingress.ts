@@ -147,6 +147,7 @@ function bearerToken(header: string | undefined): string | undefined {
 function describeFailure(failure: WorkerFailure): string | undefined {
   switch (failure.kind) {
     case "sidecar_unreachable":
+    case "storage_unavailable":
     case "internal":
       return failure.reason;
     case "sidecar_bad_response":

@@ -81,9 +81,8 @@ export type WorkerFailure =
   | { kind: "user_exists"; policy: string }
   | { kind: "tenancy_violation"; userId: string; ownerCustomerId: string | null }
   | { kind: "user_missing_in_pool"; userId: string }
+  | { kind: "storage_unavailable"; reason: string }
   | { kind: "internal"; reason: string };
-
-export type WorkerFailureKind = WorkerFailure["kind"];
 
 export function failureResponse(failure: WorkerFailure): Response {
   switch (failure.kind) {
@@ -118,6 +117,7 @@ export function failureResponse(failure: WorkerFailure): Response {
       return scimJsonResponse(429, scimErrorBody(429, "The user directory is busy; retry later."), {
         "retry-after": String(THROTTLED_RETRY_AFTER_SECONDS),
       });
+    case "storage_unavailable":
     case "cognito_unavailable":
       return scimJsonResponse(503, scimErrorBody(503, "The user directory is unavailable; retry later."), {
         "retry-after": String(UNAVAILABLE_RETRY_AFTER_SECONDS),

@@ -7,7 +7,7 @@ import { ScimClient, type Result as ByoResult, type ScimRequestCommand } from "@
 import type { Config } from "../config";
 import { fail, ok, type Result } from "../result";
 import type { Clock, FetchLike, UpstreamTimer } from "../timing";
-import { createRunCommandTransport, type RunCommand } from "./run-command-transport";
+import { createRunCommandTransport } from "./run-command-transport";
 import { transportFailureOf, validatedAnswer, type SidecarFailure } from "./sidecar-answers";
 import {
   clientFacingErrorSchema,
@@ -87,15 +87,13 @@ export function createSidecarClient(config: Config["sidecar"], deps: SidecarDeps
       return failure.kind === "sidecar_rejected" && failure.errorType === "UserNotFound" ? ok(null) : fail(failure);
     },
     async ping() {
-      const answer = await pingCommand(runCommand);
+      // byo-node's ScimClient has no Ping; the transport sends it like any other command.
+      const answer = await runCommand<unknown, unknown>({ command: "Ping", data: {} });
       return answer.ok ? validatedAnswer("Ping", answer.data, pingSchema) : fail(commandFailure("Ping", answer.error));
     },
   };
 }
 
-function pingCommand(runCommand: RunCommand): Promise<ByoResult<unknown, unknown>> {
-  return runCommand({ command: "Ping", data: {} });
-}
 
 function completed(command: string, answer: ByoResult<unknown, unknown>): Result<CompletedAnswer, SidecarFailure> {
   return answer.ok ? validatedAnswer(command, answer.data, completedSchema) : fail(commandFailure(command, answer.error));

@@ -8,7 +8,8 @@ const jsonObject = z.record(z.string(), z.unknown());
 
 export const completedSchema = z.object({
   connectionId: z.string().min(1),
-  responseHttpCode: z.number().int().min(100).max(599),
+  // 1xx cannot be a final answer (and `new Response` refuses it): anything outside 200–599 is a contract breach.
+  responseHttpCode: z.number().int().min(200).max(599),
   responseData: jsonObject.optional().nullable(),
   affectedUserIds: z.array(z.string()).optional().nullable(),
 });

@@ -122,12 +122,9 @@ export async function syncUser(ctx: UserSyncContext, userId: string): Promise<Us
     }
   }
 
-  if (desired.active && !current.enabled) {
-    const enabled = await users.enableUser(pool.userPoolId, userId);
-    if (!enabled.ok) return failed(enabled.error);
-    if (enabled.value === "missing") return { kind: "skipped", reason: "not_in_pool" };
-    wrote = true;
-  }
+  // Sync only ever takes access away. Access is given (back) by the sidecar's LinkUser/EnableUser
+  // actions alone: a Disable whose commit failed leaves the sidecar saying "active", and a later
+  // membership change must not re-enable a deprovisioned user.
   return { kind: "synced", wrote };
 }
 

@@ -39,6 +39,7 @@ describe("POST /admin/connections", () => {
     const h = await createAdminHarness({ auth: "token" });
     const customerId = uniqueCustomer();
     const userPoolId = await withPool(h);
+    h.cognito.addAppClient(userPoolId, { writeAttributes: ["email", "name"] });
     const keyExpiresAt = new Date(Date.now() + 90 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
     const response = await h.api("/admin/connections", {
       method: "POST",
@@ -49,7 +50,9 @@ describe("POST /admin/connections", () => {
     expect(body["mapping"]).toEqual({ customerId, userPoolId, shared: true, identityProvider: "AcmeOkta" });
     expect(body["keyExpiresAt"]).toBe(keyExpiresAt.replace("Z", ".000Z"));
     expect(await record(customerId)).toEqual({ userPoolId, shared: true, identityProvider: "AcmeOkta" });
-    expect(h.cognito.operations()).toEqual(["DescribeUserPool"]);
+    expect(await env.POOLS.get(`pool-users:${userPoolId}`, { type: "json" })).toEqual({ sharedBy: [customerId] });
+    // A shared mapping also checks the pool's app clients (none may write the tenant attribute).
+    expect(h.cognito.operations()).toEqual(["DescribeUserPool", "ListUserPoolClients", "DescribeUserPoolClient"]);
     expect(h.sidecar.commands("CreateScimConnection")[0]?.data).toEqual({ customerId, scimApiKeyExpiration: Date.parse(keyExpiresAt) / 1000 });
     expect(h.cognito.rejectedRequests).toEqual([]);
   });

@@ -138,3 +138,27 @@ describe("finding a pool by tag", () => {
     expect(user.attributes["given_name"]).toBe("Ada");
   });
 });
+
+describe("pool discovery under partial failure", () => {
+  it("skips pools it may not read, still finds the tagged one, and caches a failed scan briefly", async () => {
+    const w = await syncWorld({ mapped: false, vars: discovery });
+    const forbidden = uniquePoolId();
+    w.cognito.addPool(forbidden, {});
+    const tagged = uniquePoolId();
+    w.cognito.addPool(tagged, {});
+    w.cognito.tagPool(tagged, { [TAG]: w.customerId });
+    w.cognito.failNext("ListTagsForResource", { errorType: "AccessDeniedException", status: 400 });
+    expect((await provision(w, "ada")).status).toBe(201);
+    expect(w.cognito.users(tagged)).toHaveLength(1);
+    expect(w.logs.some((l) => l["event"] === "pool_discovery_skipped_pool")).toBe(true);
+  });
+
+  it("remembers a failed scan for a minute instead of rescanning on every request", async () => {
+    const w = await syncWorld({ mapped: false, vars: discovery });
+    w.cognito.failNext("ListUserPools", { errorType: "InternalErrorException", status: 500 }, 1000);
+    expect((await provision(w, "ada")).status).toBe(503);
+    const scans = w.cognito.count("ListUserPools");
+    expect((await provision(w, "bob")).status).toBe(503);
+    expect(w.cognito.count("ListUserPools")).toBe(scans);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { completed, linkUser, scimUser, userAction } from "./support/answers";
-import { createHarness, mapCustomer, SHARED_POOL_ID, uniqueId } from "./support/harness";
+import { createHarness, mapCustomer, SHARED_POOL_ID, uniqueId, uniquePoolId } from "./support/harness";
 import { scenario } from "./support/scenario";
 
 const createBody = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "ada" };
@@ -386,5 +386,75 @@ describe("attribute updates keep a changed email verified", () => {
     h.sidecar.once("LinkScimUser", completed(connectionId, 201, scimUser("s", "ada")));
     expect((await h.scim("/Users", { method: "POST", json: createBody })).status).toBe(201);
     expect(existing.attributes).toMatchObject({ email: "new@example.com", email_verified: "true" });
+  });
+});
+
+describe("pool records and KV faults", () => {
+  it("treats the default pool as shared even when a record calls it dedicated", async () => {
+    const userPoolId = uniquePoolId();
+    const { h, connectionId } = await scenario({ userPoolId, shared: false, vars: { DEFAULT_USER_POOL_ID: userPoolId } });
+    const other = h.cognito.addUser(userPoolId, "someone", { "custom:scim_customer": "another-customer" });
+    h.sidecar.once("ScimRequest", userAction(connectionId, "DeleteUser", other.attributes["sub"] as string));
+    expect((await h.scim("/Users/x", { method: "DELETE" })).status).toBe(404);
+    expect(h.cognito.users(userPoolId)).toHaveLength(1);
+    expect(h.cognito.operations()).toEqual(["AdminGetUser"]);
+    expect(h.sidecar.commands("CommitScimUserChange")).toEqual([]);
+  });
+
+  it("answers the IdP normally when a cache write to KV is refused (1 write/s per key)", async () => {
+    const connectionId = uniqueId("conn");
+    const customerId = uniqueId("cust");
+    await mapCustomer(customerId, { userPoolId: SHARED_POOL_ID, shared: true });
+    const realKv = (await import("cloudflare:workers")).env.POOLS;
+    const refusingKv = {
+      get: realKv.get.bind(realKv),
+      put: async () => {
+        throw new Error("KV PUT failed: 429 Too Many Requests");
+      },
+    } as unknown as KVNamespace;
+    const h = createHarness({ kv: refusingKv, customerByConnection: { [connectionId]: customerId } });
+    h.cognito.addPool(SHARED_POOL_ID, {});
+    h.sidecar.once("ScimRequest", linkUser(connectionId, { userName: "kvfault" }));
+    h.sidecar.once("LinkScimUser", completed(connectionId, 201, scimUser("s", "kvfault")));
+    expect((await h.scim("/Users", { method: "POST", json: createBody })).status).toBe(201);
+    expect(h.logs.filter((l) => l["event"] === "kv_write_failed").length).toBeGreaterThan(0);
+    expect(h.logs.find((l) => l["event"] === "scim_request")).toMatchObject({ status: 201 });
+  });
+
+  it("answers 503 (retry) when the customer record cannot be read", async () => {
+    const connectionId = uniqueId("conn");
+    const failingKv = {
+      get: async () => {
+        throw new Error("KV GET failed: 500");
+      },
+      put: async () => undefined,
+    } as unknown as KVNamespace;
+    const h = createHarness({ kv: failingKv, customerByConnection: { [connectionId]: "cust-kv" } });
+    h.sidecar.once("ScimRequest", linkUser(connectionId, { userName: "ada" }));
+    const response = await h.scim("/Users", { method: "POST", json: createBody });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).not.toBeNull();
+    expect(h.cognito.calls).toEqual([]);
+    expect(h.sidecar.commands("LinkScimUser")).toEqual([]);
+  });
+});
+
+describe("adopting an existing Cognito user", () => {
+  it("refuses (409) to adopt a user already linked to another SCIM user, and links nothing", async () => {
+    const { h, connectionId, userPoolId } = await scenario({ pool: { usernameAttributes: ["email"] } });
+    const employee = h.cognito.addUser(userPoolId, "jdoe@example.com", {});
+    const sub = employee.attributes["sub"] as string;
+    h.sidecar.always("GetScimUser", (data) =>
+      data["userId"] === sub
+        ? { status: 200, json: { connectionId, user: { connectionId, scimUser: {}, primaryEmail: "jdoe@example.com", parsedUserData: {}, active: true, userId: sub }, groups: [] } }
+        : { status: 404, json: { type: "UserNotFound" } },
+    );
+    h.sidecar.once("ScimRequest", linkUser(connectionId, { userName: "jdoe-contractor", primaryEmail: "jdoe@example.com" }));
+    const response = await h.scim("/Users", { method: "POST", json: createBody });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ scimType: "uniqueness" });
+    expect(h.sidecar.commands("LinkScimUser")).toEqual([]);
+    expect(h.sidecar.commands("GetScimUser")[0]?.data).toMatchObject({ scimConnectionId: connectionId, userId: sub });
+    expect(h.logs.some((l) => l["event"] === "existing_user_already_linked")).toBe(true);
   });
 });

@@ -93,3 +93,18 @@ describe("SCIM ingress: bad input never reaches the sidecar", () => {
     }
   });
 });
+
+describe("ATTRIBUTE_MAP cannot hand IdP data the worker's own attributes", () => {
+  it.each([
+    ['{"firstName":"email"}'],
+    ['{"x":"email_verified"}'],
+    ['{"x":"sub"}'],
+    ['{"x":"cognito:user_status"}'],
+    ['{"customer":"custom:scim_customer"}'],
+  ])("refuses %s as a config error", async (map) => {
+    const h = createHarness({ vars: { ATTRIBUTE_MAP: map } });
+    expect((await h.scim("/Users")).status).toBe(500);
+    expect(h.logs.find((l) => l["event"] === "config_invalid")?.["variables"]).toContain("ATTRIBUTE_MAP");
+    expect(h.sidecar.calls).toEqual([]);
+  });
+});

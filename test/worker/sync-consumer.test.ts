@@ -1,4 +1,4 @@
-/** The queue consumer: attributes and enabled state follow the sidecar; reads first, writes only differences. */
+/** The queue consumer: attributes follow the sidecar and inactive users are disabled; reads first, writes only differences. */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { WorkerEnv } from "../../src/env";
@@ -70,14 +70,6 @@ describe("attribute sync", () => {
     expect(writesIn(w.cognito.operations().slice(before))).toEqual([]);
   });
 
-  it("never writes the tenant attribute, even when ATTRIBUTE_MAP names it", async () => {
-    const w = await syncWorld({ shared: true, vars: { ATTRIBUTE_MAP: '{"tenant":"custom:scim_customer","firstName":"given_name"}' } });
-    const { user, userId } = w.linkedUser("ada", { "custom:scim_customer": w.customerId }, { parsedUserData: { tenant: "someone-else", firstName: "Ada" } });
-    await w.deliver([{ connectionId: w.connectionId, userIds: [userId] }]);
-    expect(w.cognito.calls.find((c) => c.operation === "AdminUpdateUserAttributes")?.input["UserAttributes"]).toEqual([{ Name: "given_name", Value: "Ada" }]);
-    expect(user.attributes["custom:scim_customer"]).toBe(w.customerId);
-  });
-
   it("writes nothing when nothing differs, and a duplicate delivery changes nothing", async () => {
     const w = await syncWorld();
     const { userId } = w.linkedUser("ada", ada, { primaryEmail: "ada@example.com", parsedUserData: adaData });
@@ -110,12 +102,13 @@ describe("enabled state follows `active`", () => {
     expect(w.cognito.operations()).toEqual(["AdminGetUser", "AdminDisableUser", "AdminUserGlobalSignOut"]);
   });
 
-  it("re-enables a user the sidecar holds as active, after its other changes", async () => {
+  it("never re-enables a user the sidecar holds as active (a failed Disable commit must not be undone)", async () => {
     const w = await syncWorld();
     const { user, userId } = w.linkedUser("ada", { given_name: "A" }, { parsedUserData: { firstName: "Ada" } }, false);
     await w.deliver([{ connectionId: w.connectionId, userIds: [userId] }]);
-    expect(user.enabled).toBe(true);
-    expect(w.cognito.operations()).toEqual(["AdminGetUser", "AdminUpdateUserAttributes", "AdminEnableUser"]);
+    expect(user.enabled).toBe(false);
+    expect(w.cognito.operations()).toEqual(["AdminGetUser", "AdminUpdateUserAttributes"]);
+    expect(w.cognito.operations()).not.toContain("AdminEnableUser");
   });
 });
 

@@ -185,12 +185,17 @@ export async function createAdminHarness(options: AdminHarnessOptions): Promise<
   return harness;
 }
 
-/** A KV binding whose chosen operations throw, as KV does on 429 / outages. */
-export function failingKv(kv: KVNamespace, fail: { put?: boolean; delete?: boolean; get?: boolean }): KVNamespace {
+/**
+ * A KV binding whose chosen operations throw, as KV does on 429 / outages; with `keyPrefix`, only
+ * for keys that start with it (e.g. `pool-users:`), the others working normally.
+ */
+export function failingKv(kv: KVNamespace, fail: { put?: boolean; delete?: boolean; get?: boolean; keyPrefix?: string }): KVNamespace {
   return new Proxy(kv, {
     get(target, property, receiver) {
       if ((property === "put" && fail.put) || (property === "delete" && fail.delete) || (property === "get" && fail.get)) {
-        return async () => {
+        const real = (Reflect.get(target, property, receiver) as (...args: unknown[]) => unknown).bind(target);
+        return async (...args: unknown[]) => {
+          if (fail.keyPrefix !== undefined && !String(args[0]).startsWith(fail.keyPrefix)) return real(...args);
           throw new Error("KV PUT failed: 429 Too Many Requests");
         };
       }

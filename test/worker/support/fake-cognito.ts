@@ -41,6 +41,14 @@ export interface FakeGroup {
   readonly members: Set<FakeCognitoUser>;
 }
 
+/** An app client of a fake pool (ListUserPoolClients, DescribeUserPoolClient). */
+export interface FakeAppClient {
+  readonly clientId: string;
+  readonly clientName: string;
+  /** Absent: the client sets none (AWS then omits WriteAttributes from DescribeUserPoolClient). */
+  readonly writeAttributes?: string[];
+}
+
 /** Account id the fake accepts in pool ARNs (ListTagsForResource). */
 export const FAKE_ACCOUNT_ID = "123456789012";
 
@@ -67,6 +75,8 @@ export interface FakeCognito {
   /** Group names of one user, sorted. */
   groupsOf(userPoolId: string, user: FakeCognitoUser): string[];
   tagPool(userPoolId: string, tags: Record<string, string>): void;
+  /** Adds an app client to a pool; the id is generated unless given. */
+  addAppClient(userPoolId: string, client?: { clientId?: string; clientName?: string; writeAttributes?: string[] }): FakeAppClient;
   handle(request: Request): Promise<Response>;
 }
 
@@ -76,6 +86,8 @@ export function createFakeCognito(credentials: EmulatorCredentials): FakeCognito
   const pools = new Map<string, { design: FakePool; users: FakeCognitoUser[]; groups: Map<string, FakeGroup>; tags: Record<string, string> }>();
   const faults = new Map<string, ScriptedFault[]>();
   let subCounter = 0;
+  const appClients = new Map<string, FakeAppClient[]>();
+  let clientCounter = 0;
 
   const error = (status: number, type: string, message = type) =>
     new Response(JSON.stringify({ __type: type, message }), {
@@ -157,6 +169,17 @@ export function createFakeCognito(credentials: EmulatorCredentials): FakeCognito
       const pool = pools.get(userPoolId);
       if (!pool) throw new Error(`no pool ${userPoolId}`);
       Object.assign(pool.tags, tags);
+    },
+    addAppClient(userPoolId, client = {}) {
+      if (!pools.has(userPoolId)) throw new Error(`no pool ${userPoolId}`);
+      clientCounter += 1;
+      const added: FakeAppClient = {
+        clientId: client.clientId ?? `client${String(clientCounter).padStart(6, "0")}abcdefghijklmn`,
+        clientName: client.clientName ?? `app-${clientCounter}`,
+        ...(client.writeAttributes === undefined ? {} : { writeAttributes: [...client.writeAttributes] }),
+      };
+      appClients.set(userPoolId, [...(appClients.get(userPoolId) ?? []), added]);
+      return added;
     },
     async handle(request) {
       const url = new URL(request.url);
@@ -324,6 +347,31 @@ export function createFakeCognito(credentials: EmulatorCredentials): FakeCognito
         identities.push({ providerName: provider, userId: subject });
         user.attributes["identities"] = JSON.stringify(identities);
         return okJson({});
+      }
+      case "ListUserPoolClients": {
+        const max = input["MaxResults"] === undefined ? MAX_PAGE : Number(input["MaxResults"]);
+        if (!(max >= 1 && max <= MAX_PAGE)) return error(400, "InvalidParameterException", "MaxResults must be 1-60.");
+        const all = appClients.get(poolId) ?? [];
+        const offset = Number(input["NextToken"] ?? 0);
+        const page = all.slice(offset, offset + max);
+        const next = offset + max < all.length ? String(offset + max) : undefined;
+        return okJson({
+          UserPoolClients: page.map((c) => ({ ClientId: c.clientId, ClientName: c.clientName, UserPoolId: poolId })),
+          ...(next ? { NextToken: next } : {}),
+        });
+      }
+      case "DescribeUserPoolClient": {
+        const client = (appClients.get(poolId) ?? []).find((c) => c.clientId === input["ClientId"]);
+        if (!client) return error(400, "ResourceNotFoundException", "User pool client does not exist.");
+        return okJson({
+          UserPoolClient: {
+            UserPoolId: poolId,
+            ClientId: client.clientId,
+            ClientName: client.clientName,
+            // Like AWS: only a client's own explicit list is returned.
+            ...(client.writeAttributes === undefined ? {} : { WriteAttributes: client.writeAttributes }),
+          },
+        });
       }
       default:
         return error(400, "UnknownOperationException", operation);

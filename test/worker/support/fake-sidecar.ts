@@ -40,6 +40,8 @@ export function createFakeSidecar(options: {
   const fallback = new Map<string, CommandScript | ScriptedAnswer>();
 
   fallback.set("Ping", () => ({ status: 200, json: { timestamp: 1_700_000_000 } }));
+  // No SCIM user is linked to an app user id unless a test says otherwise.
+  fallback.set("GetScimUser", () => ({ status: 404, json: { type: "UserNotFound" } }));
   fallback.set("FetchScimConnection", (data) => {
     const connectionId = String(data["scimConnectionId"]);
     const customerId = options.customerByConnection[connectionId];

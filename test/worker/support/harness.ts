@@ -35,6 +35,8 @@ export interface HarnessOptions {
   vars?: Partial<Record<keyof WorkerEnv, string | undefined>>;
   customerByConnection?: Record<string, string>;
   accessServiceToken?: { clientId: string; clientSecret: string };
+  /** Replaces the real local KV (e.g. to inject KV failures). */
+  kv?: KVNamespace;
 }
 
 let harnessCounter = 0;
@@ -73,7 +75,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   const virtualClock: Clock = { ...clock, now: () => Date.now() + virtualOffset };
 
   const workerEnv: WorkerEnv = {
-    POOLS: env.POOLS,
+    POOLS: options.kv ?? env.POOLS,
     BYO_URL: SIDECAR_ORIGIN,
     BYO_INTEGRATION_KEY: INTEGRATION_KEY,
     BYO_ACCESS_CLIENT_ID: options.accessServiceToken?.clientId,
