@@ -31,7 +31,12 @@ export const userPoolIdSchema = z
   .regex(USER_POOL_ID_PATTERN, "must look like <region>_<suffix>, e.g. eu-west-1_AbC123")
   .describe("A Cognito user pool id, e.g. eu-west-1_AbC123. The pool must exist.");
 
-const sharedSchema = z.boolean().describe("True when several customers share this pool (users then carry the tenant attribute).");
+const sharedSchema = z
+  .boolean()
+  .describe(
+    "True when several customers share this pool (users then carry the tenant attribute, and no app client of the pool may write it). " +
+      "False (dedicated: no tenancy checks) needs a pool no other customer uses, and never DEFAULT_USER_POOL_ID.",
+  );
 
 const identityProviderSchema = z
   .string()

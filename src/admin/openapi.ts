@@ -78,13 +78,17 @@ function paths(): JsonObject {
         operationId: "createConnection",
         summary: "Create a customer's SCIM connection (CreateScimConnection), optionally with its pool mapping.",
         description:
-          "With userPoolId the pool is checked first (DescribeUserPool), then the connection is created, then the mapping is written; " +
+          "With userPoolId the mapping is checked first (DEFAULT_USER_POOL_ID only as shared; no conflicting use in the pool-users index; " +
+          "DescribeUserPool; for shared: true, no app client may write the tenant attribute), then the connection is created, then the mapping is written; " +
           "if the mapping write fails the connection is deleted again, so a failed call leaves nothing behind. The API key is in this answer only.",
         requestBody: { required: true, content: jsonContent("CreateConnectionRequest") },
         responses: {
           "201": { description: "Created. Give scimBaseUrl and scimApiKey to the customer's IdP.", content: jsonContent("CreatedConnection") },
-          "400": errorResponse("A field is missing or invalid (field names it), the body is not JSON, or the pool does not exist."),
-          "409": errorResponse("The customer already has a SCIM connection (code connection_exists)."),
+          "400": errorResponse(
+            "A field is missing or invalid (field names it), the body is not JSON, the pool does not exist, " +
+              "shared is false for DEFAULT_USER_POOL_ID (field shared), or a shared pool's app client can write the tenant attribute (code tenant_attribute_writable).",
+          ),
+          "409": errorResponse("The customer already has a SCIM connection (code connection_exists), or another customer's mapping forbids this one (code pool_in_use)."),
           "413": errorResponse("The body is too large."),
           "415": errorResponse("The body is not application/json."),
           ...COMMON_ERRORS,
@@ -172,14 +176,19 @@ function paths(): JsonObject {
       put: {
         operationId: "putPool",
         summary: "Map the customer to a user pool (the customer:<id> record); the pool must exist.",
+        description:
+          "A dedicated mapping (shared: false) is refused for DEFAULT_USER_POOL_ID (400, field shared) and for a pool another customer uses (409 pool_in_use); " +
+          "a shared one for a pool dedicated to another customer (409) or whose app clients can write the tenant attribute (400 tenant_attribute_writable). " +
+          "The pool-users:<userPoolId> index is updated with the record (a moved mapping releases its old pool).",
         requestBody: { required: true, content: jsonContent("PutPoolRequest") },
         responses: {
           "200": { description: "The stored mapping.", content: jsonContent("PoolMapping") },
-          "400": errorResponse("A field is missing or invalid, or the pool does not exist."),
+          "400": errorResponse("A field is missing or invalid, or the pool does not exist, or the mapping is unsafe (see the description)."),
+          "409": errorResponse("Another customer's mapping forbids this one (code pool_in_use)."),
           "413": errorResponse("The body is too large."),
           "415": errorResponse("The body is not application/json."),
           ...COMMON_ERRORS,
-          "502": errorResponse("Cognito refused DescribeUserPool."),
+          "502": errorResponse("Cognito refused DescribeUserPool, ListUserPoolClients or DescribeUserPoolClient (IAM)."),
         },
       },
       get: {

@@ -6,10 +6,11 @@
  * it on the provisioning path; every write goes through that schema, so the two cannot drift.
  *
  * A write changes up to three keys, in the order that keeps every intermediate state safe: claim
- * the new pool in its index entry, write the record, release the old pool's entry. If a step
- * fails, the steps before it (and the failed one) are put back as they were; a key that cannot be
- * put back is named in the failure. A claim left behind is over-cautious (it blocks another
- * customer's dedicated mapping), never unsafe.
+ * the new pool in its index entry, write the record, release the old pool's entry (a delete:
+ * remove the record, then release). If a step fails, the failed step and those before it are put
+ * back, newest first; undoing stops at a key that cannot be put back, and the keys left changed
+ * are named in the failure. What can be left is a claim nobody holds: over-cautious (it blocks
+ * another customer's dedicated mapping), never unsafe.
  *
  * KV is eventually consistent and has no transactions: two admin writes for the same pool at
  * nearly the same moment, from different locations, can both pass the check. Admin writes are
@@ -103,7 +104,12 @@ export function createCustomerPoolStore(kv: KVNamespace): CustomerPoolStore {
     else await kv.put(key, value);
   }
 
-  /** Applies the writes in order; on a failure puts back what was (or may have been) changed. */
+  /**
+   * Applies the writes in order; on a failure puts back, newest first, what was (or may have been:
+   * a failed write can still have landed) changed. Undoing stops at the first key that cannot be
+   * put back, so what is left is always a prefix of the writes: a state that is over-cautious
+   * (a claim nobody holds) but never lets a record name a pool its index entry does not list.
+   */
   async function writeAll(writes: readonly KeyWrite[]): Promise<Result<null, PoolStoreFailure>> {
     const attempted: KeyWrite[] = [];
     for (const write of writes) {
@@ -113,11 +119,13 @@ export function createCustomerPoolStore(kv: KVNamespace): CustomerPoolStore {
         await set(write.key, write.value);
       } catch (error) {
         const notRestored: string[] = [];
-        for (const done of attempted.reverse()) {
+        const undo = attempted.reverse();
+        for (const [index, done] of undo.entries()) {
           try {
             await set(done.key, done.previous);
           } catch {
-            notRestored.push(done.key);
+            notRestored.push(...undo.slice(index).map((w) => w.key));
+            break;
           }
         }
         return fail({

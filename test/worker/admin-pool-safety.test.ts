@@ -252,7 +252,7 @@ describe("nothing half-done when KV fails part-way", () => {
   });
 
   it("put: the record write fails → the new claim is undone and the old mapping stays", async () => {
-    const kv = failingKv(env.POOLS, { put: true, keyPrefix: "customer:" });
+    const kv = failingKv(env.POOLS, { put: true, keyPrefix: "customer:", times: 1 });
     const h = await createAdminHarness({ auth: "token" });
     const customerId = uniqueCustomer();
     const [first, second] = [pool(h), pool(h)];
@@ -265,6 +265,7 @@ describe("nothing half-done when KV fails part-way", () => {
     expect(await record(customerId)).toEqual({ userPoolId: first, shared: false });
     expect(await usage(first)).toEqual({ dedicatedTo: customerId });
     expect(await usage(second)).toBeNull();
+    expect(broken.events("admin_rollback_failed")).toEqual([]);
   });
 
   it("put: releasing the old pool fails → record put back; a claim that cannot be undone is logged, never lost", async () => {
@@ -287,29 +288,50 @@ describe("nothing half-done when KV fails part-way", () => {
     expect(await usage(first)).toBeNull();
   });
 
-  it("delete: releasing the pool fails → the record is put back so the DELETE can be retried", async () => {
+  it("delete: releasing the pool fails once → the record is put back, and the DELETE can be retried", async () => {
     const h = await createAdminHarness({ auth: "token" });
     const [customerId, sharer] = [uniqueCustomer(), uniqueCustomer()];
     const userPoolId = pool(h, [SAFE]);
     await putPool(h, customerId, { userPoolId, shared: true });
     await putPool(h, sharer, { userPoolId, shared: true });
-    h.registry.add(customerId);
-    const broken = await createAdminHarness({ auth: "token", kv: failingKv(env.POOLS, { put: true, keyPrefix: "pool-users:" }) });
+    const broken = await createAdminHarness({ auth: "token", kv: failingKv(env.POOLS, { put: true, keyPrefix: "pool-users:", times: 1 }) });
     broken.registry.add(customerId);
 
-    const viaPool = await broken.api(`/admin/customers/${customerId}/pool`, { method: "DELETE" });
-    expect(viaPool.status).toBe(503);
+    const first = await broken.api(`/admin/connections/${customerId}?withMapping=true`, { method: "DELETE" });
+    expect(first.status).toBe(503);
+    expect((await readJson<ErrorBody>(first)).error["code"]).toBe("mapping_delete_failed");
+    expect(broken.registry.connections).toEqual([]);
     expect(await record(customerId)).toEqual({ userPoolId, shared: true });
     expect(await usage(userPoolId)).toEqual({ sharedBy: [customerId, sharer].sort() });
+    expect(broken.events("admin_rollback_failed")).toEqual([]);
 
-    const viaConnection = await broken.api(`/admin/connections/${customerId}?withMapping=true`, { method: "DELETE" });
-    expect(viaConnection.status).toBe(503);
-    expect((await readJson<ErrorBody>(viaConnection)).error["code"]).toBe("mapping_delete_failed");
-    expect(await record(customerId)).toEqual({ userPoolId, shared: true });
-
-    expect((await h.api(`/admin/customers/${customerId}/pool`, { method: "DELETE" })).status).toBe(200);
+    // As the error message says: retry with DELETE /admin/customers/{customerId}/pool.
+    expect((await broken.api(`/admin/customers/${customerId}/pool`, { method: "DELETE" })).status).toBe(200);
     expect(await record(customerId)).toBeNull();
     expect(await usage(userPoolId)).toEqual({ sharedBy: [sharer] });
+  });
+
+  it("delete: when undoing fails too, it stops there: the claim stays (over-cautious), is logged, and can be cleared", async () => {
+    const h = await createAdminHarness({ auth: "token" });
+    const [customerId, sharer, hopeful] = [uniqueCustomer(), uniqueCustomer(), uniqueCustomer()];
+    const userPoolId = pool(h, [SAFE]);
+    await putPool(h, customerId, { userPoolId, shared: true });
+    await putPool(h, sharer, { userPoolId, shared: true });
+    const broken = await createAdminHarness({ auth: "token", kv: failingKv(env.POOLS, { put: true, keyPrefix: "pool-users:" }) });
+
+    const response = await broken.api(`/admin/customers/${customerId}/pool`, { method: "DELETE" });
+    expect(response.status).toBe(503);
+    expect(await record(customerId)).toBeNull();
+    // Never the other way round (a record naming a pool whose entry lacks the customer).
+    expect(await usage(userPoolId)).toEqual({ sharedBy: [customerId, sharer].sort() });
+    expect(broken.events("admin_rollback_failed")[0]).toMatchObject({ customerId, notRestored: [`pool-users:${userPoolId}`, `customer:${customerId}`] });
+
+    await putPool(h, sharer, { userPoolId: pool(h, [SAFE]), shared: true });
+    expect((await putPool(h, hopeful, { userPoolId })).status).toBe(409);
+    expect((await putPool(h, customerId, { userPoolId, shared: true })).status).toBe(200);
+    expect((await h.api(`/admin/customers/${customerId}/pool`, { method: "DELETE" })).status).toBe(200);
+    expect(await usage(userPoolId)).toBeNull();
+    expect((await putPool(h, hopeful, { userPoolId })).status).toBe(200);
   });
 });
 

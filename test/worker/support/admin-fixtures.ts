@@ -187,15 +187,18 @@ export async function createAdminHarness(options: AdminHarnessOptions): Promise<
 
 /**
  * A KV binding whose chosen operations throw, as KV does on 429 / outages; with `keyPrefix`, only
- * for keys that start with it (e.g. `pool-users:`), the others working normally.
+ * for keys that start with it (e.g. `pool-users:`), and with `times`, only that many calls in all
+ * (then KV works again).
  */
-export function failingKv(kv: KVNamespace, fail: { put?: boolean; delete?: boolean; get?: boolean; keyPrefix?: string }): KVNamespace {
+export function failingKv(kv: KVNamespace, fail: { put?: boolean; delete?: boolean; get?: boolean; keyPrefix?: string; times?: number }): KVNamespace {
+  let failuresLeft = fail.times ?? Infinity;
   return new Proxy(kv, {
     get(target, property, receiver) {
       if ((property === "put" && fail.put) || (property === "delete" && fail.delete) || (property === "get" && fail.get)) {
         const real = (Reflect.get(target, property, receiver) as (...args: unknown[]) => unknown).bind(target);
         return async (...args: unknown[]) => {
-          if (fail.keyPrefix !== undefined && !String(args[0]).startsWith(fail.keyPrefix)) return real(...args);
+          if ((fail.keyPrefix !== undefined && !String(args[0]).startsWith(fail.keyPrefix)) || failuresLeft <= 0) return real(...args);
+          failuresLeft -= 1;
           throw new Error("KV PUT failed: 429 Too Many Requests");
         };
       }
