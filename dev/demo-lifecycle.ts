@@ -47,6 +47,27 @@ async function main(): Promise<void> {
     return `${body["Enabled"] === false ? "DISABLED" : "enabled"} (username ${String(body["Username"])}; ${shown.join(", ")})`;
   }
 
+  async function cognitoGroups(): Promise<string[]> {
+    const response = await aws.fetch(`${stack.cognitoUrl}/`, {
+      method: "POST",
+      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AWSCognitoIdentityProviderService.AdminListGroupsForUser" },
+      body: JSON.stringify({ UserPoolId: customer!.userPoolId, Username: userName }),
+    });
+    const body = (await response.json()) as { Groups?: { GroupName: string }[] };
+    return (body.Groups ?? []).map((g) => g.GroupName);
+  }
+
+  /** Group membership reaches Cognito through the sync queue, a few seconds after the IdP's answer. */
+  async function showGroupsOnceSynced(expectMember: boolean): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    let groups = await cognitoGroups();
+    while ((groups.length > 0) !== expectMember && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      groups = await cognitoGroups();
+    }
+    console.log(`  Cognito groups: ${groups.length > 0 ? groups.join(", ") : "(none)"}   (via the sync queue)`);
+  }
+
   async function step(title: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown> | null> {
     const answer = await scim(method, path, body);
     const summary = answer.body ? JSON.stringify(answer.body).slice(0, 160) : "(no body)";
@@ -68,7 +89,9 @@ async function main(): Promise<void> {
   await step("Deactivate (Okta-style PATCH)", "PATCH", `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: "replace", value: { active: false } }] });
   await step("Reactivate (Entra-style PATCH)", "PATCH", `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: "Replace", path: "active", value: "True" }] });
   const group = await step("Push a group with the user in it", "POST", "/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Demo team", members: [{ value: id }] });
+  await showGroupsOnceSynced(true);
   await step("Delete the group", "DELETE", `/Groups/${String(group?.["id"])}`);
+  await showGroupsOnceSynced(false);
   await step("Delete the user", "DELETE", `/Users/${id}`);
   console.log("\nDone.");
 }

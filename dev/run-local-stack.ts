@@ -18,13 +18,13 @@ const cognitoPort = Number(process.env["COGNITO_EMULATOR_PORT"] ?? 9229);
 const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1" };
 
-function run(args: string[], options: { quiet?: boolean } = {}): ChildProcess {
+function run(args: string[]): ChildProcess {
   return spawn(process.execPath, [wranglerBin, ...args], {
     cwd: root,
     env: childEnv,
     // Own process group, so stopping it also stops workerd and the esbuild watcher it spawns.
     detached: true,
-    stdio: options.quiet ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", "inherit", "inherit"],
   });
 }
 
@@ -74,15 +74,12 @@ async function main(): Promise<void> {
   console.log("Starting the sidecar stand-in and the Cognito emulator…");
   stack = await startLocalStack({ dataDir: join(stateDir, "cognito"), sidecarPort, cognitoPort });
 
+  // Local KV starts empty each run too: the pools it would map no longer exist.
   const persist = join(stateDir, "wrangler");
+  await rm(persist, { recursive: true, force: true });
   const envFile = join(stateDir, "worker.env");
   await writeFile(envFile, Object.entries(stack.workerVars()).map(([k, v]) => `${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
 
-  for (const customer of stack.customers) {
-    if (!customer.poolRecord) continue;
-    const put = run(["kv", "key", "put", "--binding", "POOLS", "--local", "--persist-to", persist, `customer:${customer.customerId}`, JSON.stringify(customer.poolRecord)], { quiet: true });
-    if ((await finished(put)) !== 0) throw new Error(`could not write customer:${customer.customerId} to local KV`);
-  }
 
   console.log("Starting the worker (wrangler dev)…");
   wrangler = run(["dev", "--ip", "127.0.0.1", "--port", String(workerPort), "--persist-to", persist, "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "log"]);
@@ -98,6 +95,22 @@ async function main(): Promise<void> {
     console.error("The worker did not become healthy within 60 s.");
     await stop(1);
     return;
+  }
+
+  // Map the demo customers through the admin API, as an operator would: it validates the pool and
+  // keeps the pool-usage index that stops two customers from holding one "dedicated" pool.
+  for (const customer of stack.customers) {
+    if (!customer.poolRecord) continue;
+    const mapped = await fetch(`${workerUrl}/admin/customers/${customer.customerId}/pool`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${stack.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify(customer.poolRecord),
+    });
+    if (!mapped.ok) {
+      console.error(`Mapping ${customer.customerId} failed: ${mapped.status} ${await mapped.text()}`);
+      await stop(1);
+      return;
+    }
   }
 
   const description: LocalStackDescription = {
