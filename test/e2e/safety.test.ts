@@ -51,4 +51,25 @@ describe("Safety end to end", () => {
     const user = await cognito.getUser(initech.userPoolId, "peter");
     expect(user?.attributes["custom:scim_customer"]).toBe("initech");
   });
+
+  it("in the shared pool, a customer cannot take over another customer's user by reusing its username", async () => {
+    const initech = customer("initech");
+    const victim = await cognito.call("AdminCreateUser", {
+      UserPoolId: initech.userPoolId,
+      Username: "milton",
+      MessageAction: "SUPPRESS",
+      UserAttributes: [{ Name: "custom:scim_customer", Value: "umbrella" }],
+    });
+    expect(victim.ok).toBe(true);
+    const attempt = await scimClient(initech.scimApiKey)("POST", "/Users", { schemas: [USER_SCHEMA], userName: "milton", emails: [{ primary: true, value: "milton@initech.test" }], active: true });
+    expect(attempt.status).toBe(409);
+    expect(attempt.body).toMatchObject({ scimType: "uniqueness" });
+    const after = await cognito.getUser(initech.userPoolId, "milton");
+    expect(after?.attributes["custom:scim_customer"]).toBe("umbrella");
+    expect(after?.attributes["email"]).toBeUndefined();
+    expect(after?.enabled).toBe(true);
+    // Nothing was linked: the sidecar still has no user called milton.
+    const listed = await scimClient(initech.scimApiKey)("GET", `/Users?filter=${encodeURIComponent('userName eq "milton"')}`);
+    expect(listed.body).toMatchObject({ totalResults: 0 });
+  });
 });
