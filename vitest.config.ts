@@ -4,6 +4,8 @@ import "./test/e2e/support/stack-info.ts";
 
 export default defineConfig({
   test: {
+    // The worker logs one JSON line per request; show console output only for failing tests.
+    silent: "passed-only",
     projects: [
       {
         // Worker code inside workerd with real local KV; upstreams are in-process fakes.
