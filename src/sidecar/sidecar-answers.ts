@@ -33,3 +33,8 @@ export function transportFailureOf(error: unknown): SidecarFailure | undefined {
       return { kind: "sidecar_bad_response", status: reason.status, reason: reason.reason };
   }
 }
+
+/** Whether the sidecar answered the command with this error type (e.g. `ScimConnectionNotFound`). */
+export function isSidecarError(failure: WorkerFailure, errorType: string): boolean {
+  return failure.kind === "sidecar_rejected" && failure.errorType === errorType;
+}

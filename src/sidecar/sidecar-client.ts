@@ -8,7 +8,7 @@ import type { Config } from "../config";
 import { fail, ok, type Result } from "../result";
 import type { Clock, FetchLike, UpstreamTimer } from "../timing";
 import { createRunCommandTransport } from "./run-command-transport";
-import { transportFailureOf, validatedAnswer, type SidecarFailure } from "./sidecar-answers";
+import { isSidecarError, transportFailureOf, validatedAnswer, type SidecarFailure } from "./sidecar-answers";
 import {
   clientFacingErrorSchema,
   commandErrorSchema,
@@ -84,7 +84,7 @@ export function createSidecarClient(config: Config["sidecar"], deps: SidecarDeps
       const answer = await scim.getScimUser({ scimConnectionId: connectionId, userId });
       if (answer.ok) return validatedAnswer("GetScimUser", answer.data, getScimUserSchema);
       const failure = commandFailure("GetScimUser", answer.error);
-      return failure.kind === "sidecar_rejected" && failure.errorType === "UserNotFound" ? ok(null) : fail(failure);
+      return isSidecarError(failure, "UserNotFound") ? ok(null) : fail(failure);
     },
     async ping() {
       // byo-node's ScimClient has no Ping; the transport sends it like any other command.

@@ -33,6 +33,7 @@ import {
 import { syncMessageSchema, type SyncMessage } from "./sync-message";
 import { sendSyncMessages } from "./sync-producer";
 import { syncUser, type SkipReason, type UserSyncContext } from "./user-sync";
+import { isSidecarError } from "../sidecar/sidecar-answers";
 
 /** What one invocation did, for its log line (and tests). */
 export interface SyncBatchReport {
@@ -147,7 +148,7 @@ async function syncMessage(
       pools.delete(message.connectionId);
       return { kind: "retry", reason: "subrequest budget spent while resolving the pool" };
     }
-    if (pool.error.kind === "sidecar_rejected" && pool.error.errorType === "ScimConnectionNotFound") {
+    if (isSidecarError(pool.error, "ScimConnectionNotFound")) {
       logger.log("info", "sync_connection_gone", { connectionId: message.connectionId, users: message.userIds.length });
       return { kind: "ack" };
     }

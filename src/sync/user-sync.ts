@@ -11,6 +11,7 @@ import type { Logger } from "../log";
 import type { CustomerPool } from "../pools/pool-directory";
 import { attributesToChange, attributesToClear, desiredAttributes } from "../provisioning/cognito-user-shape";
 import type { WorkerFailure } from "../scim/scim-error";
+import { isSidecarError } from "../sidecar/sidecar-answers";
 import type { SidecarClient } from "../sidecar/sidecar-client";
 import { syncMemberships, type GroupSyncContext } from "./group-sync";
 
@@ -44,7 +45,7 @@ export async function syncUser(ctx: UserSyncContext, userId: string): Promise<Us
   const { config, users, logger, pool } = ctx;
   const scim = await ctx.sidecar.getScimUser(ctx.connectionId, userId);
   if (!scim.ok) {
-    if (scim.error.kind === "sidecar_rejected" && scim.error.errorType === "ScimConnectionNotFound") return { kind: "connection_gone" };
+    if (isSidecarError(scim.error, "ScimConnectionNotFound")) return { kind: "connection_gone" };
     return { kind: "failed", failure: scim.error };
   }
   if (scim.value === null) return { kind: "skipped", reason: "not_in_sidecar" };
