@@ -12,6 +12,7 @@ import { fail, ok, type Result } from "../result";
 import type { Clock, FetchLike, UpstreamTimer } from "../timing";
 import { createRunCommandTransport } from "./run-command-transport";
 import { transportFailureOf, validatedAnswer, type SidecarFailure } from "./sidecar-answers";
+import { completeScimUserSchema, fetchScimConnectionSchema } from "./sidecar-schemas";
 
 /** Which connection: the sidecar accepts either identifier on every command but create. */
 export type ConnectionRef = { readonly customerId: string } | { readonly connectionId: string };
@@ -31,29 +32,12 @@ export type ManagementFailure =
   | { readonly kind: "display_name_invalid"; readonly message: string }
   | { readonly kind: "invalid_query_field"; readonly field: string; readonly message: string };
 
-const jsonObject = z.record(z.string(), z.unknown());
 
 const newKeySchema = z.object({ connectionId: z.string().min(1), scimApiKey: z.string().min(1) });
 
-const connectionSchema = z.object({
-  connectionId: z.string().min(1),
-  customerId: z.string().min(1),
-  displayName: z.string().nullable().optional(),
-  scimApiKeyValidUntil: z.number().nullable().optional(),
-});
-
-const scimUserSchema = z.object({
-  connectionId: z.string().min(1),
-  scimUser: jsonObject,
-  primaryEmail: z.string().nullable(),
-  parsedUserData: jsonObject,
-  active: z.boolean(),
-  userId: z.string().min(1).nullable(),
-});
-
 const usersPageSchema = z.object({
   connectionId: z.string().min(1),
-  users: z.array(scimUserSchema),
+  users: z.array(completeScimUserSchema),
   pageNumber: z.number().int(),
   pageSize: z.number().int(),
   totalResults: z.number().int().min(0),
@@ -80,7 +64,7 @@ export interface ScimConnectionInfo {
   readonly scimApiKeyValidUntil: number | null;
 }
 
-export type ScimUserRecord = z.infer<typeof scimUserSchema>;
+export type ScimUserRecord = z.infer<typeof completeScimUserSchema>;
 
 export interface ScimUsersPage {
   readonly connectionId: string;
@@ -131,7 +115,7 @@ export function createConnectionManagement(config: Config["sidecar"], deps: Conn
     async fetch(ref) {
       const answer = await management.fetchScimConnection(toByoRef(ref));
       if (!answer.ok) return fail(commandFailure("FetchScimConnection", answer.error));
-      const parsed = validatedAnswer("FetchScimConnection", answer.data, connectionSchema);
+      const parsed = validatedAnswer("FetchScimConnection", answer.data, fetchScimConnectionSchema);
       if (!parsed.ok) return parsed;
       return ok({
         connectionId: parsed.value.connectionId,

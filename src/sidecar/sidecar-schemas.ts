@@ -64,16 +64,19 @@ export const pingSchema = z.object({ timestamp: z.number() });
  * `GetScimUser`'s answer: the user as the sidecar holds it now, plus its groups. `userId` is the
  * app's id (our Cognito `sub`), null when the SCIM user was never linked.
  */
+/** `CompleteScimUserResponse`: one SCIM user as GetScimUser and GetScimUsers return it. */
+export const completeScimUserSchema = z.object({
+  connectionId: z.string().min(1),
+  scimUser: jsonObject,
+  primaryEmail: z.string().nullable(),
+  parsedUserData: jsonObject,
+  active: z.boolean(),
+  userId: z.string().min(1).nullable(),
+});
+
 export const getScimUserSchema = z.object({
   connectionId: z.string().min(1),
-  user: z.object({
-    connectionId: z.string().min(1),
-    scimUser: jsonObject,
-    primaryEmail: z.string().nullable(),
-    parsedUserData: jsonObject,
-    active: z.boolean(),
-    userId: z.string().nullable(),
-  }),
+  user: completeScimUserSchema,
   groups: z.array(
     z.object({
       groupId: z.string().min(1),
