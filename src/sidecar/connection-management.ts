@@ -32,7 +32,6 @@ export type ManagementFailure =
   | { readonly kind: "display_name_invalid"; readonly message: string }
   | { readonly kind: "invalid_query_field"; readonly field: string; readonly message: string };
 
-
 const newKeySchema = z.object({ connectionId: z.string().min(1), scimApiKey: z.string().min(1) });
 
 const usersPageSchema = z.object({
