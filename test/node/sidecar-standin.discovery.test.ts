@@ -2,30 +2,18 @@
  * Discovery endpoints and routing on the BYO sidecar stand-in: /ServiceProviderConfig, /Schemas,
  * /ResourceTypes, unknown paths and unsupported methods, and concurrent provisioning at scale.
  */
-import type { CreateScimConnectionResponse, JsonValue } from "@propelauth/byo-node";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   completedOf,
   errorOf,
   listedResources,
   okData,
   resourceOf,
-  startStandinHarness,
-  type StandinHarness,
 } from "../../dev/sidecar-standin/testing.ts";
+import { useStandinConnectionPerTest } from "./support/standin-connection.ts";
 
-let harness: StandinHarness;
-let connection: CreateScimConnectionResponse;
-beforeAll(async () => {
-  harness = await startStandinHarness();
-});
-afterAll(() => harness.close());
-beforeEach(async () => {
-  connection = await harness.createConnection();
-});
-
-const scim = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: JsonValue) =>
-  harness.scim(connection.scimApiKey, method, path, body);
+const fixture = useStandinConnectionPerTest();
+const scim = fixture.scim;
 
 describe("discovery", () => {
   it("describes the service provider: PATCH and filter (200) yes; bulk, sort, etag no; bearer auth", async () => {
@@ -66,7 +54,7 @@ describe("discovery", () => {
   });
 
   it("needs a valid SCIM key like every other path", async () => {
-    expect(errorOf(await harness.scim("scim_nope", "GET", "/ServiceProviderConfig")).statusToReturn).toBe(401);
+    expect(errorOf(await fixture.harness().scim("scim_nope", "GET", "/ServiceProviderConfig")).statusToReturn).toBe(401);
   });
 });
 
@@ -89,8 +77,8 @@ describe("routing", () => {
 
   it("tolerates a trailing slash and a lower-case method from the caller", async () => {
     completedOf(await scim("GET", "/Users/"));
-    const raw = await harness.rawRunCommand(
-      JSON.stringify({ command: "ScimRequest", data: { method: "get", pathAndQueryParams: "/Users", scimApiKey: connection.scimApiKey } }),
+    const raw = await fixture.harness().rawRunCommand(
+      JSON.stringify({ command: "ScimRequest", data: { method: "get", pathAndQueryParams: "/Users", scimApiKey: fixture.connection().scimApiKey } }),
     );
     expect(raw.status).toBe(200);
     expect(raw.body).toMatchObject({ status: "Completed", responseHttpCode: 200 });
@@ -111,7 +99,7 @@ describe("scale", () => {
         while (next < total) {
           const index = next;
           next += 1;
-          const user = await harness.provisionUser(connection, `scale${index}@example.com`);
+          const user = await fixture.provisionUser(`scale${index}@example.com`);
           linked.add(user.scimId);
         }
       }),
@@ -121,7 +109,7 @@ describe("scale", () => {
     expect(resourceOf(list)["totalResults"]).toBe(total);
     const lookup = completedOf(await scim("GET", `/Users?filter=${encodeURIComponent('userName eq "scale1234@example.com"')}`));
     expect(listedResources(lookup)).toHaveLength(1);
-    const page = okData(await harness.byo.scim.management.getScimUsers({ scimConnectionId: connection.connectionId, pageNumber: 19, pageSize: 100 }));
+    const page = okData(await fixture.harness().byo.scim.management.getScimUsers({ scimConnectionId: fixture.connection().connectionId, pageNumber: 19, pageSize: 100 }));
     expect(page.users).toHaveLength(100);
   }, 60_000);
 });

@@ -2,8 +2,7 @@
  * /Groups on the BYO sidecar stand-in: create/get/list/put/patch/delete, Entra and Okta member
  * operations, affectedUserIds (byo-contract §10.2), unknown members, and a 1,000-member PATCH.
  */
-import type { CreateScimConnectionResponse, JsonValue } from "@propelauth/byo-node";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   completedOf,
   errorOf,
@@ -12,22 +11,11 @@ import {
   okData,
   patchBody,
   resourceOf,
-  startStandinHarness,
-  type StandinHarness,
 } from "../../dev/sidecar-standin/testing.ts";
+import { useStandinConnectionPerTest } from "./support/standin-connection.ts";
 
-let harness: StandinHarness;
-let connection: CreateScimConnectionResponse;
-beforeAll(async () => {
-  harness = await startStandinHarness();
-});
-afterAll(() => harness.close());
-beforeEach(async () => {
-  connection = await harness.createConnection();
-});
-
-const scim = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: JsonValue) =>
-  harness.scim(connection.scimApiKey, method, path, body);
+const fixture = useStandinConnectionPerTest();
+const scim = fixture.scim;
 const memberIds = (group: Record<string, unknown>): unknown[] =>
   (Array.isArray(group["members"]) ? group["members"] : []).map((member: { value?: unknown }) => member.value);
 const getGroup = async (id: string) => resourceOf(completedOf(await scim("GET", `/Groups/${id}`)));
@@ -35,7 +23,7 @@ const sorted = (ids: readonly string[] | undefined): string[] => [...(ids ?? [])
 
 async function users(count: number, prefix = "member") {
   const created = [];
-  for (let index = 0; index < count; index += 1) created.push(await harness.provisionUser(connection, `${prefix}${index}@example.com`));
+  for (let index = 0; index < count; index += 1) created.push(await fixture.provisionUser(`${prefix}${index}@example.com`));
   return created;
 }
 
@@ -159,7 +147,7 @@ describe("PATCH /Groups/{id}", () => {
     const okta = completedOf(await scim("PATCH", `/Groups/${id}`, patchBody({ op: "replace", value: { id, displayName: "Newer" } })));
     expect(sorted(okta.affectedUserIds)).toEqual(sorted([a?.userId ?? "", b?.userId ?? ""]));
     expect((await getGroup(id))["displayName"]).toBe("Newer");
-    const membership = okData(await harness.byo.scim.getScimUser({ scimConnectionId: connection.connectionId, userId: a?.userId ?? "" }));
+    const membership = okData(await fixture.harness().byo.scim.getScimUser({ scimConnectionId: fixture.connection().connectionId, userId: a?.userId ?? "" }));
     expect(membership.groups).toEqual([{ groupId: id, displayName: "Newer" }]);
   });
 
@@ -221,7 +209,7 @@ describe("PATCH /Groups/{id}", () => {
   });
 
   it("adds 1,000 members in one PATCH, then removes one without re-sending the group", async () => {
-    const many = await Promise.all(Array.from({ length: 1000 }, (_, index) => harness.provisionUser(connection, `bulk${index}@example.com`)));
+    const many = await Promise.all(Array.from({ length: 1000 }, (_, index) => fixture.provisionUser(`bulk${index}@example.com`)));
     const group = resourceOf(completedOf(await scim("POST", "/Groups", { displayName: "Everyone" })));
     const id = String(group["id"]);
     const added = completedOf(
@@ -272,6 +260,6 @@ describe("PUT and DELETE /Groups/{id}", () => {
     expect(sorted(deleted.affectedUserIds)).toEqual(sorted([a?.userId ?? "", b?.userId ?? ""]));
     expect(errorOf(await scim("GET", `/Groups/${id}`)).statusToReturn).toBe(404);
     expect(resourceOf(completedOf(await scim("GET", `/Users/${a?.scimId ?? ""}`)))["groups"]).toEqual([]);
-    expect(okData(await harness.byo.scim.getScimUser({ scimConnectionId: connection.connectionId, userId: b?.userId ?? "" })).groups).toEqual([]);
+    expect(okData(await fixture.harness().byo.scim.getScimUser({ scimConnectionId: fixture.connection().connectionId, userId: b?.userId ?? "" })).groups).toEqual([]);
   });
 });

@@ -3,8 +3,8 @@
  * string booleans, value-filtered paths and multi-operation PATCHes; Okta's pathless replace and
  * PUT; plus the PatchOp errors (invalidSyntax / invalidPath / invalidValue / noTarget).
  */
-import type { CreateScimConnectionResponse, JsonValue } from "@propelauth/byo-node";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { JsonValue } from "@propelauth/byo-node";
+import { describe, expect, it } from "vitest";
 import {
   actionOf,
   completedOf,
@@ -12,24 +12,13 @@ import {
   okData,
   patchBody,
   resourceOf,
-  startStandinHarness,
   USER_SCHEMA,
-  type StandinHarness,
 } from "../../dev/sidecar-standin/testing.ts";
+import { useStandinConnectionPerTest } from "./support/standin-connection.ts";
 
-let harness: StandinHarness;
-let connection: CreateScimConnectionResponse;
-beforeAll(async () => {
-  harness = await startStandinHarness();
-});
-afterAll(() => harness.close());
-beforeEach(async () => {
-  connection = await harness.createConnection();
-});
-
-const scim = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: JsonValue) =>
-  harness.scim(connection.scimApiKey, method, path, body);
-const commit = (commitId: string) => harness.byo.scim.commitScimUserChange({ connectionId: connection.connectionId, commitId });
+const fixture = useStandinConnectionPerTest();
+const scim = fixture.scim;
+const commit = (commitId: string) => fixture.harness().byo.scim.commitScimUserChange({ connectionId: fixture.connection().connectionId, commitId });
 const getUser = async (scimId: string) => resourceOf(completedOf(await scim("GET", `/Users/${scimId}`)));
 
 /** The user Entra provisions in its documented test flow. */
@@ -53,7 +42,7 @@ describe("Entra", () => {
   });
 
   it("disables with {op: Replace, path: active, value: 'False'} and re-enables with 'True'", async () => {
-    const user = await harness.provisionUser(connection, "entra1@contoso.com", entraUser);
+    const user = await fixture.provisionUser("entra1@contoso.com", entraUser);
     const disable = actionOf(
       await scim("PATCH", `/Users/${user.scimId}`, patchBody({ op: "Replace", path: "active", value: "False" })),
       "DisableUser",
@@ -70,7 +59,7 @@ describe("Entra", () => {
   });
 
   it("applies several operations in one PATCH, with filtered paths and sub-attributes", async () => {
-    const user = await harness.provisionUser(connection, "entra2@contoso.com", entraUser);
+    const user = await fixture.provisionUser("entra2@contoso.com", entraUser);
     const result = completedOf(
       await scim(
         "PATCH",
@@ -96,13 +85,13 @@ describe("Entra", () => {
       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { department: "Navy", manager: { value: "mgr-1" } },
     });
     expect(stored["schemas"]).toContain("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User");
-    const profile = okData(await harness.byo.scim.getScimUser({ scimConnectionId: connection.connectionId, userId: user.userId }));
+    const profile = okData(await fixture.harness().byo.scim.getScimUser({ scimConnectionId: fixture.connection().connectionId, userId: user.userId }));
     expect(profile.user.primaryEmail).toBe("updated@contoso.com");
     expect(profile.user.parsedUserData).toMatchObject({ firstName: "Grace", lastName: "Hopper", department: "Navy", phoneNumber: "+1 555 0199" });
   });
 
   it("adds the element when Replace targets a filtered path that matches nothing", async () => {
-    const user = await harness.provisionUser(connection, "entra3@contoso.com", { emails: [{ type: "home", value: "h@contoso.com" }] });
+    const user = await fixture.provisionUser("entra3@contoso.com", { emails: [{ type: "home", value: "h@contoso.com" }] });
     completedOf(await scim("PATCH", `/Users/${user.scimId}`, patchBody({ op: "Replace", path: 'emails[type eq "work"].value', value: "w@contoso.com" })));
     expect((await getUser(user.scimId))["emails"]).toEqual([
       { type: "home", value: "h@contoso.com" },
@@ -111,7 +100,7 @@ describe("Entra", () => {
   });
 
   it("treats a string 'True' for primary as a boolean", async () => {
-    const user = await harness.provisionUser(connection, "entra4@contoso.com", {
+    const user = await fixture.provisionUser("entra4@contoso.com", {
       emails: [{ type: "work", value: "a@contoso.com" }, { type: "home", value: "b@contoso.com" }],
     });
     completedOf(await scim("PATCH", `/Users/${user.scimId}`, patchBody({ op: "Replace", path: 'emails[type eq "home"].primary', value: "True" })));
@@ -119,12 +108,12 @@ describe("Entra", () => {
       { type: "work", value: "a@contoso.com" },
       { type: "home", value: "b@contoso.com", primary: true },
     ]);
-    const profile = okData(await harness.byo.scim.getScimUser({ scimConnectionId: connection.connectionId, userId: user.userId }));
+    const profile = okData(await fixture.harness().byo.scim.getScimUser({ scimConnectionId: fixture.connection().connectionId, userId: user.userId }));
     expect(profile.user.primaryEmail).toBe("b@contoso.com");
   });
 
   it("stages the whole PATCH when it mixes a disable with attribute changes", async () => {
-    const user = await harness.provisionUser(connection, "entra5@contoso.com", { displayName: "Before" });
+    const user = await fixture.provisionUser("entra5@contoso.com", { displayName: "Before" });
     const disable = actionOf(
       await scim(
         "PATCH",
@@ -140,7 +129,7 @@ describe("Entra", () => {
   });
 
   it("removes an attribute with Remove and treats removing something absent as a no-op", async () => {
-    const user = await harness.provisionUser(connection, "entra6@contoso.com", { title: "Boss" });
+    const user = await fixture.provisionUser("entra6@contoso.com", { title: "Boss" });
     const removed = completedOf(await scim("PATCH", `/Users/${user.scimId}`, patchBody({ op: "Remove", path: "title" })));
     expect(resourceOf(removed)).not.toHaveProperty("title");
     const again = completedOf(
@@ -150,7 +139,7 @@ describe("Entra", () => {
   });
 
   it("accepts core attributes written with their schema URN", async () => {
-    const user = await harness.provisionUser(connection, "entra8@contoso.com");
+    const user = await fixture.provisionUser("entra8@contoso.com");
     completedOf(
       await scim(
         "PATCH",
@@ -164,14 +153,14 @@ describe("Entra", () => {
   });
 
   it("accepts Active with a capital A as the active attribute", async () => {
-    const user = await harness.provisionUser(connection, "entra7@contoso.com");
+    const user = await fixture.provisionUser("entra7@contoso.com");
     actionOf(await scim("PATCH", `/Users/${user.scimId}`, patchBody({ op: "Replace", path: "Active", value: "false" })), "DisableUser");
   });
 });
 
 describe("Okta", () => {
   it("disables with a pathless replace {active: false} and ignores an echoed id", async () => {
-    const user = await harness.provisionUser(connection, "okta1@example.com");
+    const user = await fixture.provisionUser("okta1@example.com");
     const disable = actionOf(
       await scim("PATCH", `/Users/${user.scimId}`, patchBody({ op: "replace", value: { id: user.scimId, active: false } })),
       "DisableUser",
@@ -181,7 +170,7 @@ describe("Okta", () => {
   });
 
   it("updates a profile with a full PUT and reactivates with PUT active:true", async () => {
-    const user = await harness.provisionUser(connection, "okta2@example.com", { name: { givenName: "O", familyName: "K" }, active: false });
+    const user = await fixture.provisionUser("okta2@example.com", { name: { givenName: "O", familyName: "K" }, active: false });
     const profile = {
       schemas: [USER_SCHEMA],
       id: user.scimId,
@@ -200,7 +189,7 @@ describe("Okta", () => {
   });
 
   it("looks a user up with userName eq before creating, percent-encoded as Okta sends it", async () => {
-    await harness.provisionUser(connection, "okta3@example.com");
+    await fixture.provisionUser("okta3@example.com");
     const found = completedOf(await scim("GET", "/Users?filter=userName%20eq%20%22okta3%40example.com%22&startIndex=1&count=100"));
     expect(resourceOf(found)).toMatchObject({ totalResults: 1 });
   });
@@ -223,7 +212,7 @@ describe("PatchOp errors", () => {
 
   for (const testCase of cases) {
     it(`answers 400 ${testCase.scimType} for ${testCase.name} and changes nothing`, async () => {
-      const user = await harness.provisionUser(connection, "err@example.com", { title: "Kept" });
+      const user = await fixture.provisionUser("err@example.com", { title: "Kept" });
       const failure = errorOf(await scim("PATCH", `/Users/${user.scimId}`, testCase.body));
       expect(failure).toMatchObject({
         statusToReturn: 400,
@@ -235,7 +224,7 @@ describe("PatchOp errors", () => {
   }
 
   it("treats an empty Operations list as a no-op", async () => {
-    const user = await harness.provisionUser(connection, "noop@example.com");
+    const user = await fixture.provisionUser("noop@example.com");
     const result = completedOf(await scim("PATCH", `/Users/${user.scimId}`, patchBody()));
     expect(result.responseHttpCode).toBe(200);
     expect(result.affectedUserIds).toBeUndefined();
