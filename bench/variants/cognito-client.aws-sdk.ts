@@ -32,10 +32,18 @@ import {
   ListTagsForResourceCommand,
   ListUserPoolsCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { COGNITO_CALL_TIMEOUT_MS, COGNITO_RETRY_BASE_DELAY_MS, COGNITO_RETRY_MAX_DELAY_MS } from "../constants";
+import { COGNITO_CALL_TIMEOUT_MS } from "../constants";
 import type { Config } from "../config";
-import { fail, ok } from "../result";
-import { CallBudgetExhausted, sanitizeErrorType, type CognitoClient, type CognitoClientDeps, type CognitoFailure } from "./cognito-client.aws4fetch";
+import {
+  CallBudgetExhausted,
+  retryWithinBudget,
+  sanitizeErrorType,
+  THROTTLING_ERRORS,
+  TRANSIENT_ERRORS,
+  type AttemptOutcome,
+  type CognitoClient,
+  type CognitoClientDeps,
+} from "./cognito-client.aws4fetch";
 
 export * from "./cognito-client.aws4fetch";
 
@@ -62,8 +70,6 @@ const COMMANDS: Readonly<Record<string, AnyCommand>> = {
   ListUserPools: ListUserPoolsCommand,
 };
 
-const THROTTLING_ERRORS = new Set(["TooManyRequestsException", "ThrottlingException", "RequestLimitExceeded"]);
-const TRANSIENT_ERRORS = new Set(["InternalErrorException", "ServiceUnavailable", "InternalFailure"]);
 
 /** One SDK client per isolate, credential set and region (the SDK binds the region at construction). */
 const sdkClients = new WeakMap<Config["aws"], Map<string, CognitoIdentityProviderClient>>();
@@ -86,11 +92,6 @@ function sdkClientFor(aws: Config["aws"], cognito: Config["cognito"], region: st
   }
   return client;
 }
-
-type AttemptOutcome =
-  | { kind: "ok"; body: Record<string, unknown> }
-  | { kind: "retryable"; failure: CognitoFailure }
-  | { kind: "final"; failure: CognitoFailure };
 
 interface SdkError {
   name?: unknown;
@@ -133,17 +134,6 @@ export function createCognitoClient(aws: Config["aws"], cognito: Config["cognito
   }
 
   return {
-    async call(operation, region, input) {
-      const deadline = deps.clock.now() + cognito.retryBudgetMs;
-      for (let attemptNumber = 0; ; attemptNumber++) {
-        const outcome = await attempt(operation, region, input);
-        if (outcome.kind === "ok") return ok(outcome.body);
-        if (outcome.kind === "final") return fail(outcome.failure);
-        const ceiling = Math.min(COGNITO_RETRY_MAX_DELAY_MS, COGNITO_RETRY_BASE_DELAY_MS * 2 ** attemptNumber);
-        const delay = Math.floor(deps.clock.random() * ceiling);
-        if (deps.clock.now() + delay >= deadline) return fail(outcome.failure);
-        await deps.clock.sleep(delay);
-      }
-    },
+    call: (operation, region, input) => retryWithinBudget(() => attempt(operation, region, input), deps.clock, cognito.retryBudgetMs),
   };
 }

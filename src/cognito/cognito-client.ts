@@ -49,8 +49,10 @@ export interface CognitoClientDeps {
   readonly timer: UpstreamTimer;
 }
 
-const THROTTLING_ERRORS = new Set(["TooManyRequestsException", "ThrottlingException", "RequestLimitExceeded"]);
-const TRANSIENT_ERRORS = new Set(["InternalErrorException", "ServiceUnavailable", "InternalFailure"]);
+/** Error types that mean "slow down"; Cognito sends them with HTTP 400. */
+export const THROTTLING_ERRORS: ReadonlySet<string> = new Set(["TooManyRequestsException", "ThrottlingException", "RequestLimitExceeded"]);
+/** Error types worth retrying whatever their status. */
+export const TRANSIENT_ERRORS: ReadonlySet<string> = new Set(["InternalErrorException", "ServiceUnavailable", "InternalFailure"]);
 
 /** One AwsClient per isolate and credential set, so derived signing keys stay cached. */
 const awsClients = new WeakMap<Config["aws"], AwsClient>();
@@ -81,7 +83,8 @@ export function sanitizeErrorType(raw: string): string {
   return (hash >= 0 ? beforeColon.slice(hash + 1) : beforeColon).trim();
 }
 
-type AttemptOutcome =
+/** One try at an operation, as the retry loop sees it. */
+export type AttemptOutcome =
   | { kind: "ok"; body: Record<string, unknown> }
   | { kind: "retryable"; failure: CognitoFailure }
   | { kind: "final"; failure: CognitoFailure };
@@ -136,19 +139,31 @@ export function createCognitoClient(aws: Config["aws"], cognito: Config["cognito
   return {
     async call(operation, region, input) {
       const payload = JSON.stringify(input);
-      const deadline = deps.clock.now() + cognito.retryBudgetMs;
-      for (let attemptNumber = 0; ; attemptNumber++) {
-        const outcome = await attempt(operation, region, payload);
-        if (outcome.kind === "ok") return ok(outcome.body);
-        if (outcome.kind === "final") return fail(outcome.failure);
-        // Full jitter: spreads retries of many concurrent requests hitting one account quota.
-        const ceiling = Math.min(COGNITO_RETRY_MAX_DELAY_MS, COGNITO_RETRY_BASE_DELAY_MS * 2 ** attemptNumber);
-        const delay = Math.floor(deps.clock.random() * ceiling);
-        if (deps.clock.now() + delay >= deadline) return fail(outcome.failure);
-        await deps.clock.sleep(delay);
-      }
+      return retryWithinBudget(() => attempt(operation, region, payload), deps.clock, cognito.retryBudgetMs);
     },
   };
+}
+
+/**
+ * Retries throttled or failing attempts with full-jitter exponential backoff until one succeeds,
+ * fails for good, or the next wait would end past the budget. Full jitter spreads the retries of
+ * many concurrent requests hitting one account-wide quota.
+ */
+export async function retryWithinBudget(
+  attempt: () => Promise<AttemptOutcome>,
+  clock: Clock,
+  budgetMs: number,
+): Promise<Result<Record<string, unknown>, CognitoFailure>> {
+  const deadline = clock.now() + budgetMs;
+  for (let attemptNumber = 0; ; attemptNumber++) {
+    const outcome = await attempt();
+    if (outcome.kind === "ok") return ok(outcome.body);
+    if (outcome.kind === "final") return fail(outcome.failure);
+    const ceiling = Math.min(COGNITO_RETRY_MAX_DELAY_MS, COGNITO_RETRY_BASE_DELAY_MS * 2 ** attemptNumber);
+    const delay = Math.floor(clock.random() * ceiling);
+    if (clock.now() + delay >= deadline) return fail(outcome.failure);
+    await clock.sleep(delay);
+  }
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
