@@ -3,7 +3,7 @@
  * fetch) — one sidecar round trip, nothing else. Prints `{"url": ...}` once listening on loopback.
  */
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveAsChild } from "../lib/serve-as-child.ts";
 
 const sidecarUrl = process.env["BYO_URL"];
 const integrationKey = process.env["BYO_INTEGRATION_KEY"];
@@ -26,15 +26,4 @@ const server = createServer((req, res) => {
     res.end();
   });
 });
-server.keepAliveTimeout = 60_000;
-server.listen(0, "127.0.0.1", () => {
-  console.log(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
-});
-const stop = (): void => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
-process.stdin.on("end", stop);
-process.stdin.resume();
+serveAsChild(server, 0);

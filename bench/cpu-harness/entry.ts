@@ -12,25 +12,11 @@ import { createWorker } from "../../src/index";
 import type { WorkerEnv } from "../../src/env";
 import { createConsoleLogger } from "../../src/log";
 import { systemClock } from "../../src/timing";
+import { STUB_CONNECTION_ID, STUB_CUSTOMER_ID, STUB_SCIM_API_KEY, STUB_USER, STUB_USER_POOL_ID, STUB_USER_SUB } from "../lib/stub-identities";
 
 const SIDECAR_ORIGIN = "http://sidecar.bench.invalid";
 const COGNITO_ORIGIN = "http://cognito.bench.invalid";
 const INTEGRATION_KEY = "bench-integration-key";
-const CONNECTION_ID = "conn_bench";
-const USER_SUB = "8c1b6a43-1b4f-4b8e-9d7a-5b0a3a7f2e11";
-const USER_POOL_ID = "local_BenchPool1";
-const SCIM_API_KEY = "scim_bench_key_0123456789abcdef";
-
-const USER = {
-  schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
-  id: "5f0c3f5e-7d0b-4c57-9a55-2a3b8e2c1d00",
-  userName: "ada@bench.test",
-  name: { givenName: "Ada", familyName: "Lovelace" },
-  emails: [{ value: "ada@bench.test", primary: true }],
-  active: true,
-  meta: { resourceType: "User", created: "2026-01-01T00:00:00Z", lastModified: "2026-01-01T00:00:00Z", location: "/Users/5f0c3f5e-7d0b-4c57-9a55-2a3b8e2c1d00" },
-};
-
 const json = (body: unknown, contentType = "application/json"): Response =>
   new Response(JSON.stringify(body), { status: 200, headers: { "content-type": contentType } });
 
@@ -49,18 +35,18 @@ async function stubFetch(input: Request | string | URL, init?: RequestInit): Pro
           return json({
             status: "ActionRequired",
             action: "DisableUser",
-            connectionId: CONNECTION_ID,
+            connectionId: STUB_CONNECTION_ID,
             commitId: `commit-${++commitCounter}`,
-            userId: USER_SUB,
-            primaryEmail: USER.userName,
+            userId: STUB_USER_SUB,
+            primaryEmail: STUB_USER.userName,
             parsedUserData: { firstName: "Ada", lastName: "Lovelace" },
           });
         }
-        return json({ status: "Completed", connectionId: CONNECTION_ID, responseHttpCode: 200, responseData: USER });
+        return json({ status: "Completed", connectionId: STUB_CONNECTION_ID, responseHttpCode: 200, responseData: STUB_USER });
       case "CommitScimUserChange":
-        return json({ connectionId: CONNECTION_ID, responseHttpCode: 200, responseData: { ...USER, active: false } });
+        return json({ connectionId: STUB_CONNECTION_ID, responseHttpCode: 200, responseData: { ...STUB_USER, active: false } });
       case "FetchScimConnection":
-        return json({ connectionId: CONNECTION_ID, customerId: "bench", displayName: null, scimApiKeyValidUntil: null });
+        return json({ connectionId: STUB_CONNECTION_ID, customerId: STUB_CUSTOMER_ID, displayName: null, scimApiKeyValidUntil: null });
       default:
         return new Response(JSON.stringify({ type: "UnexpectedError" }), { status: 400 });
     }
@@ -75,7 +61,7 @@ async function stubFetch(input: Request | string | URL, init?: RequestInit): Pro
 // The AWS SDK variant sends through the global fetch; route it to the stubs as well.
 globalThis.fetch = stubFetch as typeof fetch;
 
-const kvData = new Map<string, string>([["customer:bench", JSON.stringify({ userPoolId: USER_POOL_ID, shared: false })]]);
+const kvData = new Map<string, string>([[`customer:${STUB_CUSTOMER_ID}`, JSON.stringify({ userPoolId: STUB_USER_POOL_ID, shared: false })]]);
 const memoryKv = {
   async get(key: string, options?: unknown): Promise<unknown> {
     const value = kvData.get(key);
@@ -109,8 +95,8 @@ const PATCH_BODY = JSON.stringify({
 });
 
 function scimRequest(path: string): Request {
-  const url = `https://scim.bench.test/api/scim/Users/${USER.id}`;
-  const headers = { authorization: `Bearer ${SCIM_API_KEY}`, "content-type": "application/scim+json" };
+  const url = `https://scim.bench.test/api/scim/Users/${STUB_USER.id}`;
+  const headers = { authorization: `Bearer ${STUB_SCIM_API_KEY}`, "content-type": "application/scim+json" };
   return path === "disable" ? new Request(url, { method: "PATCH", headers, body: PATCH_BODY }) : new Request(url, { method: "GET", headers });
 }
 

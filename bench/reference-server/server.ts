@@ -14,7 +14,7 @@
  * Prints `{"url": "http://127.0.0.1:<port>"}` once listening on loopback.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveAsChild } from "../lib/serve-as-child.ts";
 import {
   AdminDeleteUserCommand,
   AdminDisableUserCommand,
@@ -181,15 +181,4 @@ const server = createServer((req, res) => {
     },
   );
 });
-server.keepAliveTimeout = 60_000;
-server.listen(Number(process.env["PORT"] ?? 0), "127.0.0.1", () => {
-  console.log(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
-});
-const stop = (): void => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
-process.stdin.on("end", stop);
-process.stdin.resume();
+serveAsChild(server, Number(process.env["PORT"] ?? 0));
