@@ -5,6 +5,7 @@
 import { env, exports } from "cloudflare:workers";
 import { AwsClient } from "aws4fetch";
 import { inject } from "vitest";
+import type { OperationStats } from "../../../dev/cognito-emulator/index.ts";
 import type { E2eStack } from "./stack-info";
 
 export const WORKER_ORIGIN = "https://scim.local.test";
@@ -54,15 +55,6 @@ export function scimClient(scimApiKey: string) {
   };
 }
 
-export interface OperationCounters {
-  calls: number;
-  ok: number;
-  errors: number;
-  throttled: number;
-  faulted: number;
-  rejectedSignature: number;
-}
-
 export interface CognitoUserState {
   username: string;
   enabled: boolean;
@@ -102,9 +94,9 @@ export function cognitoReader() {
       return ((answer.body["Users"] as Record<string, unknown>[]) ?? []).map((u) => toState(u, "Attributes"));
     },
     /** Per-operation counters of the emulator (calls, ok, errors, throttled, faulted, rejectedSignature). */
-    async emulatorStats(): Promise<Record<string, OperationCounters>> {
+    async emulatorStats(): Promise<Record<string, OperationStats>> {
       const response = await fetch(`${cognitoUrl}/__emulator/stats`);
-      return (await response.json()) as Record<string, OperationCounters>;
+      return (await response.json()) as Record<string, OperationStats>;
     },
   };
 }

@@ -3,7 +3,6 @@
  * connection management, SigV4-checking Cognito, real local KV) plus a Cloudflare Access team
  * whose JWKS is served through the injected fetch. JWTs are signed with a key pair generated here.
  */
-import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import type { WorkerEnv } from "../../../src/env";
@@ -12,7 +11,7 @@ import { createConsoleLogger } from "../../../src/log";
 import type { Clock } from "../../../src/timing";
 import { createFakeCognito, type FakeCognito } from "./fake-cognito";
 import { createFakeSidecar, installConnectionManagement, type FakeConnectionRegistry, type FakeSidecar } from "./fake-sidecar";
-import { AWS_KEYS, COGNITO_ORIGIN, INTEGRATION_KEY, SIDECAR_ORIGIN } from "./harness";
+import { AWS_KEYS, baseWorkerEnv, COGNITO_ORIGIN, INTEGRATION_KEY, SIDECAR_ORIGIN } from "./harness";
 
 export const ORIGIN = "https://scim.example.com";
 export const ACCESS_TEAM = "https://test-team.cloudflareaccess.com";
@@ -96,14 +95,7 @@ export async function createAdminHarness(options: AdminHarnessOptions): Promise<
   const authVars: Partial<Record<keyof WorkerEnv, string>> =
     options.auth === "token" ? { ADMIN_TOKEN } : options.auth === "access" ? { ACCESS_TEAM_DOMAIN: ACCESS_TEAM, ACCESS_AUD } : {};
   const workerEnv = {
-    POOLS: options.kv ?? env.POOLS,
-    BYO_URL: SIDECAR_ORIGIN,
-    BYO_INTEGRATION_KEY: INTEGRATION_KEY,
-    AWS_ACCESS_KEY_ID: AWS_KEYS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: AWS_KEYS.secretAccessKey,
-    AWS_REGION: "us-east-1",
-    COGNITO_ENDPOINT: COGNITO_ORIGIN,
-    SCIM_BASE_PATH: "/api/scim",
+    ...baseWorkerEnv(options.kv),
     ...authVars,
     ...options.vars,
   } as WorkerEnv;

@@ -47,6 +47,20 @@ export function uniqueId(prefix: string): string {
   return `${prefix}-${harnessCounter}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
+/** Settings every test worker shares: the in-process fakes' origins and keys, real local KV. */
+export function baseWorkerEnv(kv?: KVNamespace): WorkerEnv {
+  return {
+    POOLS: kv ?? env.POOLS,
+    BYO_URL: SIDECAR_ORIGIN,
+    BYO_INTEGRATION_KEY: INTEGRATION_KEY,
+    AWS_ACCESS_KEY_ID: AWS_KEYS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: AWS_KEYS.secretAccessKey,
+    AWS_REGION: "us-east-1",
+    COGNITO_ENDPOINT: COGNITO_ORIGIN,
+    SCIM_BASE_PATH: "/api/scim",
+  };
+}
+
 export function createHarness(options: HarnessOptions = {}): Harness {
   const customerByConnection = options.customerByConnection ?? {};
   const sidecar = createFakeSidecar({
@@ -74,17 +88,10 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   let virtualOffset = 0;
   const virtualClock: Clock = { ...clock, now: () => Date.now() + virtualOffset };
 
-  const workerEnv: WorkerEnv = {
-    POOLS: options.kv ?? env.POOLS,
-    BYO_URL: SIDECAR_ORIGIN,
-    BYO_INTEGRATION_KEY: INTEGRATION_KEY,
+  const workerEnv = {
+    ...baseWorkerEnv(options.kv),
     BYO_ACCESS_CLIENT_ID: options.accessServiceToken?.clientId,
     BYO_ACCESS_CLIENT_SECRET: options.accessServiceToken?.clientSecret,
-    AWS_ACCESS_KEY_ID: AWS_KEYS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: AWS_KEYS.secretAccessKey,
-    AWS_REGION: "us-east-1",
-    COGNITO_ENDPOINT: COGNITO_ORIGIN,
-    SCIM_BASE_PATH: "/api/scim",
     ...options.vars,
   } as WorkerEnv;
 

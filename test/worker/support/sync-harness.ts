@@ -4,7 +4,6 @@
  * delivers batches the way Cloudflare does (batch size, retries with attempts, dead-letter).
  * The fake sidecar answers GetScimUser from `directory` (the sidecar's view of each app user).
  */
-import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import type { WorkerEnv } from "../../../src/env";
 import { createWorker } from "../../../src/index";
@@ -13,7 +12,7 @@ import type { SyncMessage } from "../../../src/sync/sync-message";
 import type { Clock } from "../../../src/timing";
 import { createFakeCognito, FAKE_ACCOUNT_ID, type FakeCognito, type FakeCognitoUser, type FakePool } from "./fake-cognito";
 import { createFakeSidecar, type FakeSidecar } from "./fake-sidecar";
-import { AWS_KEYS, buildScimRequest, COGNITO_ORIGIN, INTEGRATION_KEY, mapCustomer, SIDECAR_ORIGIN, uniqueId, uniquePoolId } from "./harness";
+import { AWS_KEYS, baseWorkerEnv, buildScimRequest, COGNITO_ORIGIN, INTEGRATION_KEY, mapCustomer, SIDECAR_ORIGIN, uniqueId, uniquePoolId } from "./harness";
 
 export { FAKE_ACCOUNT_ID };
 
@@ -157,14 +156,7 @@ export async function syncWorld(options: SyncWorldOptions = {}): Promise<SyncWor
   };
 
   const workerEnv = {
-    POOLS: env.POOLS,
-    BYO_URL: SIDECAR_ORIGIN,
-    BYO_INTEGRATION_KEY: INTEGRATION_KEY,
-    AWS_ACCESS_KEY_ID: AWS_KEYS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: AWS_KEYS.secretAccessKey,
-    AWS_REGION: "us-east-1",
-    COGNITO_ENDPOINT: COGNITO_ORIGIN,
-    SCIM_BASE_PATH: "/api/scim",
+    ...baseWorkerEnv(),
     ...(options.withQueue === false ? {} : { SYNC_QUEUE: queue }),
     ...options.vars,
   } as WorkerEnv;
